@@ -1,0 +1,32 @@
+# AnkiConnect developer commands.  `make run` and `make test` set everything
+# up themselves on a fresh machine (see scripts/setup.sh).
+PY := .venv/bin/python
+
+.PHONY: run test setup bench docs package clean
+
+setup:
+	@scripts/setup.sh
+
+## Start real Anki with this add-on and a local profile (.anki-profile/),
+## serving on 127.0.0.1:8765; offscreen when there is no display.
+run: setup
+	$(PY) scripts/anki_launcher.py
+
+## Run every test (starts real Anki offscreen).
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Measure speed against the anki library's own floor.
+bench: setup
+	$(PY) scripts/bench.py
+
+## Regenerate the README's API reference from the actions' docstrings.
+docs: setup
+	$(PY) scripts/gen_api_docs.py
+
+## Build ankiconnect.ankiaddon.
+package: setup
+	$(PY) scripts/package.py
+
+clean:
+	rm -rf .venv .pytest_cache dist *.ankiaddon

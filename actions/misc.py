@@ -1,0 +1,197 @@
+# AnkiConnect - drive Anki over a local HTTP API.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Miscellaneous actions: the API itself, profiles and sync."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from ..util import API_VERSION, ActionError, action
+
+
+class MiscActions:
+    @action()
+    def version(self) -> int:
+        """The API version this add-on speaks: 6.
+
+        Call it first to check that AnkiConnect is running.
+
+        Example: {} -> 6
+        """
+        return API_VERSION
+
+    @action(main_thread=False, context=True)
+    def multi(self, actions: List[Dict[str, Any]], context: Any = None) -> list:
+        """Run several actions in one request; one reply per action, in order.
+
+        Each sub-action is an object like a request (`action`, `params`,
+        `version`, `key`).  A sub-action without its own `version` is
+        answered as version 4, as the reference does: a bare result on
+        success, `{"result": null, "error": ...}` on failure.  When an API key
+        is set, each sub-action carries its own `key`.
+
+        actions: the sub-actions, each `{"action", "params"?, "version"?, "key"?}`.
+
+        Example: {"actions": [{"action": "deckNames"}, {"action": "version", "version": 6}]} -> [["Default"], {"result": 6, "error": null}]
+        """
+        from ..AnkiConnect import MAX_MULTI_DEPTH, RequestContext
+
+        depth = context.multi_depth + 1 if context else 1
+        if depth > MAX_MULTI_DEPTH:
+            raise ActionError(f"multi: nested more than {MAX_MULTI_DEPTH} levels deep")
+        inner = RequestContext(
+            origin=context.origin if context else "",
+            allowed=context.allowed if context else True,
+            multi_depth=depth,
+        )
+        replies: list = []
+        batch: list = []  # consecutive sub-actions that all run on the main thread
+
+        def flush() -> None:
+            if batch:
+                items = list(batch)
+                batch.clear()
+                replies.extend(self.on_main(lambda: [self.handle(a, inner) for a in items]))
+
+        for sub in actions:
+            if self._runs_on_main(sub):
+                batch.append(sub)
+            else:
+                flush()
+                replies.append(self.handle(sub, inner))
+        flush()
+        return replies
+
+    def _runs_on_main(self, request: Any) -> bool:
+        spec = self.actions.get(request.get("action")) if isinstance(request, dict) else None
+        return spec is None or spec.main_thread
+
+    @action(main_thread=False, context=True)
+    def requestPermission(self, context: Any = None) -> Dict[str, Any]:
+        """Ask the user to let the calling web origin use the API.
+
+        Needs no API key.  An origin that is already allowed is granted at
+        once; one the user chose to ignore is denied silently; otherwise Anki
+        asks the user (Yes / No / Ignore this origin) and remembers the answer
+        in the add-on config.  Result: `{"permission": "granted",
+        "requireApikey": bool, "version": 6}` or `{"permission": "denied"}`.
+
+        Example: {} -> {"permission": "granted", "requireApikey": false, "version": 6}
+        """
+        origin = context.origin if context else ""
+        allowed = context.allowed if context else True
+        config = self.config()
+        granted = {
+            "permission": "granted",
+            "requireApikey": bool(config.get("apiKey")),
+            "version": API_VERSION,
+        }
+        if allowed:
+            return granted
+        if not origin or origin in (config.get("ignoreOriginList") or []):
+            return {"permission": "denied"}
+        if not self.host.has_gui:
+            self.host.log.warning("permission request from %s denied (no GUI to ask)", origin)
+            return {"permission": "denied"}
+        answer = self.on_main(lambda: self.host.ask_permission(origin)).result()
+        if answer == "yes":
+            self.on_main(lambda: self.host.remember_origin(origin, "webCorsOriginList"))
+            return granted
+        if answer == "ignore":
+            self.on_main(lambda: self.host.remember_origin(origin, "ignoreOriginList"))
+        return {"permission": "denied"}
+
+    @action()
+    def apiReflect(
+        self, scopes: List[str], actions: Optional[List[Any]] = None
+    ) -> Dict[str, Any]:
+        """Which actions this AnkiConnect offers.
+
+        `scopes` must include `"actions"`; `actions` (optional) is a list of
+        names to ask about: the result lists those that exist.  Without it,
+        every action this host offers is listed (a headless host leaves out
+        the GUI actions).
+
+        scopes: what to reflect on; only `"actions"` exists.
+        actions: action names to check (default: all).
+
+        Example: {"scopes": ["actions"], "actions": ["deckNames", "noSuchAction"]} -> {"scopes": ["actions"], "actions": ["deckNames"]}
+        """
+        result: Dict[str, Any] = {"scopes": []}
+        if "actions" not in scopes:
+            return result
+        offered = sorted(
+            name
+            for name, spec in self.actions.items()
+            if self.host.has_gui or not spec.gui
+        )
+        if actions is not None:
+            offered_set = set(offered)
+            offered = [a for a in actions if isinstance(a, str) and a in offered_set]
+        result["scopes"].append("actions")
+        result["actions"] = offered
+        return result
+
+    @action()
+    def getProfiles(self) -> List[str]:
+        """The names of Anki's user profiles.
+
+        Example: {} -> ["User 1"]
+        """
+        return self.host.profile_names()
+
+    @action()
+    def getActiveProfile(self) -> Optional[str]:
+        """The name of the profile that is open now.
+
+        Example: {} -> "User 1"
+        """
+        return self.host.active_profile()
+
+    @action(gui=True)
+    def loadProfile(self, name: str) -> bool:
+        """Switch Anki to the profile `name`; `false` if there is no such profile.
+
+        Opening a profile that is already open does nothing and answers
+        `true`.  Otherwise the current profile is closed (Anki saves it, and
+        syncs if the user set that up) and `name` is opened; the reply comes
+        once the new profile is open.
+
+        name: the profile to open.
+
+        Example: {"name": "User 1"} -> true
+        """
+        return self.host.load_profile(name)
+
+    @action()
+    def reloadCollection(self) -> None:
+        """Refresh Anki's windows from the collection (after outside changes).
+
+        Example: {} -> null
+        """
+        self.host.refresh_gui()
+
+    @action()
+    def upgrade(self) -> bool:
+        """Always `false`: AnkiConnect never downloads code.
+
+        Updates come from AnkiWeb through Anki's own add-on manager
+        (Tools > Add-ons > Check for Updates).
+
+        Example: {} -> false
+        """
+        self.host.notify(
+            "AnkiConnect is updated through AnkiWeb: Tools > Add-ons > Check for Updates."
+        )
+        return False
+
+    @action(main_thread=False)
+    def sync(self) -> None:
+        """Sync the collection (and media) with AnkiWeb or the configured server.
+
+        In Anki this runs Anki's own sync, as the Sync button does, and the
+        reply comes when it has finished.  Fails clearly when the profile is
+        not logged in to a sync account.
+
+        Example: {} -> null
+        """
+        self.host.sync()

@@ -1,0 +1,325 @@
+# AnkiConnect - drive Anki over a local HTTP API.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The host inside Anki's desktop app: Anki's main thread owns the collection.
+
+Actions reach the main thread through `mw.taskman.run_on_main`, which posts a
+Qt event: the action runs as soon as the event loop is free, with no timer.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import Any, Callable, List, Optional, Set
+
+import aqt
+from aqt import gui_hooks
+from aqt.qt import QMessageBox, Qt, QTimer
+
+from ..settings import effective_config
+from ..util import ActionError
+from . import CallResult, Host, merge_changes
+
+#: How long loadProfile and sync wait for Anki to finish, in seconds.
+PROFILE_SWITCH_TIMEOUT = 120
+SYNC_TIMEOUT = 600
+
+
+class AnkiHost(Host):
+    kind = "gui"
+    has_gui = True
+
+    def __init__(self, mw: Any, addon_module: str) -> None:
+        super().__init__()
+        self.mw = mw
+        self.addon_module = addon_module
+        self._main_thread = threading.main_thread()
+        self._pending: Set[CallResult] = set()
+        self._pending_lock = threading.Lock()
+        self._closing = False
+        self._gui_changes: Any = None
+        self._config = effective_config(self._user_config())
+        try:
+            self.log = mw.addonManager.get_logger(addon_module)
+        except AttributeError:  # Anki before 23.10
+            pass
+
+    # -- threads -----------------------------------------------------------
+    def is_main_thread(self) -> bool:
+        return threading.current_thread() is self._main_thread
+
+    def run_on_main(self, fn: Callable[[], Any]) -> Any:
+        if self.is_main_thread():
+            return fn()
+        if self._closing:
+            raise ActionError("Anki is closing")
+        call = CallResult()
+        with self._pending_lock:
+            self._pending.add(call)
+        try:
+            self.mw.taskman.run_on_main(lambda: call.run(fn))
+            return call.wait()
+        finally:
+            with self._pending_lock:
+                self._pending.discard(call)
+
+    def close(self) -> None:
+        """Anki is quitting: release every request still waiting for it."""
+        self._closing = True
+        with self._pending_lock:
+            pending = list(self._pending)
+        for call in pending:
+            call.fail(ActionError("Anki is closing"))
+
+    # -- collection and windows --------------------------------------------
+    @property
+    def col(self) -> Any:
+        col = self.mw.col
+        if col is None:
+            raise ActionError("collection is not available: no Anki profile is open")
+        return col
+
+    def window(self, action: str) -> Any:
+        if self.mw.col is None or self.mw.state == "profileManager":
+            raise ActionError(
+                f"{action} needs an open profile, but Anki is showing its profile manager"
+            )
+        return self.mw
+
+    def after_write(self, changes: Any) -> None:
+        """Refresh Anki's windows after a write, as Anki's own operations do.
+
+        Changes are gathered and announced once the current burst of requests
+        has been answered, so a client adding notes one by one does not make
+        Anki redraw its deck list between every two of them.
+        """
+        first = self._gui_changes is None
+        self._gui_changes = merge_changes(self._gui_changes, changes)
+        if first:
+            QTimer.singleShot(0, self._announce_changes)
+
+    def _announce_changes(self) -> None:
+        changes, self._gui_changes = self._gui_changes, None
+        if changes is None or self.mw.col is None:
+            return
+        self.mw.update_undo_actions()
+        gui_hooks.operation_did_execute(changes, None)
+        if self.mw.col.op_made_changes(changes):
+            gui_hooks.state_did_reset()
+
+    def refresh_gui(self) -> None:
+        if self.mw.col is not None:
+            self.mw.reset()
+
+    def notify(self, message: str) -> None:
+        from aqt.utils import tooltip
+
+        self.log.info(message)
+        if self.mw.col is not None:
+            tooltip(message, period=5000)
+
+    # -- profiles ------------------------------------------------------------
+    def profile_names(self) -> List[str]:
+        return list(self.mw.pm.profiles())
+
+    def active_profile(self) -> Optional[str]:
+        return self.mw.pm.name if self.mw.col is not None else None
+
+    def load_profile(self, name: str) -> bool:
+        mw = self.mw
+        if name not in mw.pm.profiles():
+            return False
+        if mw.col is not None and mw.pm.name == name:
+            return True
+        opened: Future = Future()
+
+        def on_open() -> None:
+            gui_hooks.profile_did_open.remove(on_open)
+            opened.set_result(True)
+
+        def open_profile() -> None:
+            mw.pm.load(name)
+            if mw.state == "profileManager" and getattr(mw, "profileDiag", None):
+                mw.profileDiag.closeWithoutQuitting()
+            mw.loadProfile()
+
+        def start() -> None:
+            gui_hooks.profile_did_open.append(on_open)
+            if mw.col is None:
+                open_profile()
+            else:
+                mw.unloadProfile(open_profile)
+
+        # Started from the event loop, not inside this request's own callback,
+        # so that Anki closes the old profile with nothing of ours on the stack.
+        self.run_on_main(lambda: QTimer.singleShot(0, start))
+        try:
+            opened.result(timeout=PROFILE_SWITCH_TIMEOUT)
+        except Exception:
+            raise ActionError(f"loadProfile: profile {name} did not open in time") from None
+        return self.run_on_main(lambda: mw.col is not None and mw.pm.name == name)
+
+    # -- config -------------------------------------------------------------
+    def _user_config(self) -> dict:
+        return self.mw.addonManager.getConfig(self.addon_module) or {}
+
+    def config(self) -> dict:
+        return self._config
+
+    def reload_config(self, user: Optional[dict] = None) -> dict:
+        self._config = effective_config(user if user is not None else self._user_config())
+        return self._config
+
+    def remember_origin(self, origin: str, key: str) -> None:
+        """Add `origin` to the config list `key` and save the config."""
+        user = self._user_config()
+        values = list(user.get(key) or [])
+        if origin not in values:
+            values.append(origin)
+        user[key] = values
+        self.mw.addonManager.writeConfig(self.addon_module, user)
+        self.reload_config(user)
+
+    # -- permission dialog ---------------------------------------------------
+    def ask_permission(self, origin: str) -> Future:
+        """Ask the user whether `origin` may use the API, without blocking."""
+        answer: Future = Future()
+        box = QMessageBox(self.mw)
+        box.setObjectName("ankiconnect-permission")
+        box.setWindowTitle("AnkiConnect")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"{origin} is asking for permission to use your Anki collection.")
+        box.setInformativeText(
+            "Allow it only if you trust this website or program: it will be able "
+            "to read and change your cards and notes."
+        )
+        yes = box.addButton("Allow", QMessageBox.ButtonRole.YesRole)
+        no = box.addButton("Deny", QMessageBox.ButtonRole.NoRole)
+        ignore = box.addButton("Ignore this origin", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+
+        def finished(*_: Any) -> None:
+            clicked = box.clickedButton()
+            if not answer.done():
+                answer.set_result(
+                    "yes" if clicked is yes else "ignore" if clicked is ignore else "no"
+                )
+            box.deleteLater()
+
+        box.finished.connect(finished)
+        box.show()
+        box.raise_()
+        box.activateWindow()
+        return answer
+
+    # -- sync -----------------------------------------------------------------
+    def sync(self) -> None:
+        mw = self.mw
+
+        def start() -> Future:
+            self.window("sync")
+            if not mw.pm.sync_auth():
+                raise ActionError("sync: Anki is not logged in to a sync account")
+            done: Future = Future()
+
+            def finished() -> None:
+                gui_hooks.sync_did_finish.remove(finished)
+                if not done.done():
+                    done.set_result(None)
+
+            gui_hooks.sync_did_finish.append(finished)
+            trigger = getattr(mw, "on_sync_button_clicked", None) or mw.onSync
+            trigger()
+            return done
+
+        done = self.run_on_main(start)
+        try:
+            done.result(timeout=SYNC_TIMEOUT)
+        except Exception:
+            raise ActionError("sync: Anki's sync did not finish in time") from None
+
+
+def addon_module_name(module: str) -> str:
+    """The add-on's folder name, whatever AnkiWeb called it."""
+    return module.split(".")[0]
+
+
+class AnkiService:
+    """AnkiConnect inside Anki: the host, the dispatcher and the web server.
+
+    The server starts when the first profile opens and keeps serving while
+    Anki runs (through profile switches, so `loadProfile` and `getProfiles`
+    work from the profile manager too).  It stops, freeing the port, when
+    Anki quits.  Saving the add-on config applies it at once.
+    """
+
+    def __init__(self, mw: Any, module: str) -> None:
+        from ..AnkiConnect import AnkiConnect, RequestContext
+        from ..web import ApiApp, ServerSettings, WebServer, redact_keys
+
+        self.mw = mw
+        self.module = addon_module_name(module)
+        self.host = AnkiHost(mw, self.module)
+        self.connect = AnkiConnect(self.host)
+        self.app = ApiApp(
+            self.connect.handle,
+            RequestContext,
+            ServerSettings.from_config(self.host.config()),
+            blocked_origins=self._anki_web_origins,
+            redact=redact_keys,
+        )
+        self.server = WebServer(self.app, self.host.log)
+        self._warning: Any = None
+        gui_hooks.profile_did_open.append(self.start)
+        mw.app.aboutToQuit.connect(self.stop)
+        mw.addonManager.setConfigUpdatedAction(self.module, self.apply_config)
+        if mw.col is not None:
+            self.start()
+
+    def _anki_web_origins(self) -> List[str]:
+        try:
+            port = self.mw.mediaServer.getPort()
+        except Exception:
+            return []
+        return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+
+    def start(self) -> None:
+        if self.server.running:
+            return
+        self.app.configure(self.app.settings)  # Anki's own web origins are known now
+        problem = self.server.start()
+        if problem:
+            self.host.log.error(problem)
+            print(problem)
+            self._show_warning(problem)
+
+    def stop(self) -> None:
+        self.host.close()
+        self.server.stop()
+
+    def apply_config(self, user_config: dict) -> None:
+        """The user saved the add-on config: use it now, rebinding if needed."""
+        from ..web import ServerSettings
+
+        old = self.app.settings
+        new = ServerSettings.from_config(self.host.reload_config(user_config))
+        self.app.configure(new)
+        rebind = (old.bind_address, old.bind_port, old.max_request_bytes) != (
+            new.bind_address, new.bind_port, new.max_request_bytes)
+        if rebind and self.server.running:
+            self.server.stop()
+            self.start()
+
+    def _show_warning(self, text: str) -> None:
+        # Not modal: Anki stays usable, and nothing waits for a click.
+        box = QMessageBox(self.mw)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("AnkiConnect")
+        box.setText(text)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        self._warning = box
+
+
+__all__ = ["AnkiHost", "AnkiService", "addon_module_name"]

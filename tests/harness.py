@@ -1,0 +1,256 @@
+# AnkiConnect - drive Anki over a local HTTP API.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Start real Anki (offscreen) with the add-on, and talk to it over HTTP.
+
+`AnkiProcess` runs `scripts/anki_launcher.py` in a temp base folder, with the
+add-on copied under a numeric folder name (as AnkiWeb installs it), on a free
+port, plus the test driver add-on (tests/testdriver) so tests can inspect
+Anki's own objects.  `ApiClient` speaks the AnkiConnect protocol.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+ADDON_FOLDER = "2055492159"  # a numeric name, as AnkiWeb uses
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ApiError(Exception):
+    """The API answered with an error."""
+
+
+class ApiClient:
+    """A keep-alive HTTP client for one AnkiConnect server (thread-safe)."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1", key: Optional[str] = None):
+        self.port = port
+        self.host = host
+        self.key = key
+        self._local = threading.local()
+
+    def _conn(self) -> http.client.HTTPConnection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=600)
+            self._local.conn = conn
+        return conn
+
+    def raw(
+        self,
+        body: Any = b"",
+        headers: Optional[Dict[str, str]] = None,
+        method: str = "POST",
+        path: str = "/",
+    ) -> Tuple[int, Dict[str, str], bytes]:
+        """Send one HTTP request; returns (status, headers, body)."""
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        for attempt in range(2):
+            conn = self._conn()
+            try:
+                conn.request(method, path, body=body, headers=headers or {})
+                resp = conn.getresponse()
+                data = resp.read()
+                return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+            except (ConnectionError, http.client.HTTPException, OSError):
+                conn.close()
+                self._local.conn = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def request(self, action: str, version: Any = 6, key: Any = None, **params: Any) -> Any:
+        """Send an action; returns the decoded reply as is."""
+        req: Dict[str, Any] = {"action": action, "version": version}
+        if params:
+            req["params"] = params
+        key = key if key is not None else self.key
+        if key is not None:
+            req["key"] = key
+        status, _, data = self.raw(req)
+        assert status == 200, (status, data)
+        return json.loads(data)
+
+    def call(self, action: str, **params: Any) -> Any:
+        """Send a v6 action; returns its result or raises ApiError."""
+        reply = self.request(action, **params)
+        assert set(reply) == {"result", "error"}, reply
+        if reply["error"] is not None:
+            raise ApiError(reply["error"])
+        return reply["result"]
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+class AnkiProcess:
+    """Real Anki with the add-on, in its own temp base folder."""
+
+    def __init__(
+        self,
+        config: Optional[Dict[str, Any]] = None,
+        env: Optional[Dict[str, str]] = None,
+        profile: str = "User 1",
+        base: Optional[Path] = None,
+        port: Optional[int] = None,
+    ) -> None:
+        self.config = dict(config or {})
+        self.port = port or free_port()
+        self.config.setdefault("webBindPort", self.port)
+        self.driver_port = free_port()
+        self.extra_env = env or {}
+        self.profile = profile
+        self._own_base = base is None
+        self.base = Path(base or tempfile.mkdtemp(prefix="ankiconnect-test-"))
+        self.proc: Optional[subprocess.Popen] = None
+        self.log_path = self.base / "anki.log"
+
+    # -- life cycle ------------------------------------------------------------
+    def start(self, wait: bool = True, timeout: float = 90) -> "AnkiProcess":
+        env = dict(os.environ)
+        env.update(
+            QT_QPA_PLATFORM="offscreen",
+            QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox",
+            QTWEBENGINE_DISABLE_SANDBOX="1",
+            ANKI_SINGLE_INSTANCE_KEY=f"ankiconnect-test-{self.port}-{os.getpid()}",
+            ANKICONNECT_TESTDRIVER_PORT=str(self.driver_port),
+            PYTHONUNBUFFERED="1",
+        )
+        for var in ("DISPLAY", "WAYLAND_DISPLAY", "ANKICONNECT_BIND_PORT",
+                    "ANKICONNECT_BIND_ADDRESS", "ANKICONNECT_CORS_ORIGIN", "ANKICONNECT_API_KEY"):
+            env.pop(var, None)
+        env.update(self.extra_env)
+        cmd = [
+            sys.executable, str(REPO / "scripts" / "anki_launcher.py"),
+            "--base", str(self.base), "--profile", self.profile,
+            "--addon-name", ADDON_FOLDER, "--copy",
+            "--config", json.dumps(self.config),
+            "--extra-addon", str(TESTS / "testdriver"),
+        ]
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=self.log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc and self.proc.poll() is not None:
+                raise RuntimeError(f"Anki exited early; log:\n{self.log()}")
+            try:
+                if self.driver("result = mw.col is not None", timeout=5):
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                        return
+            except (OSError, RuntimeError, ValueError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"Anki did not start in {timeout}s; log:\n{self.log()}")
+
+    def stop(self, timeout: float = 30) -> None:
+        """Quit Anki cleanly (collection saved); kill it if it hangs."""
+        if not self.proc or self.proc.poll() is not None:
+            return
+        try:
+            self.driver("mw.unloadProfileAndExit()", timeout=10)
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.log_file.close()
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def cleanup(self) -> None:
+        self.stop()
+        if self._own_base:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-8000:]
+        except OSError:
+            return ""
+
+    # -- talking to it -----------------------------------------------------------
+    def client(self, key: Optional[str] = None) -> ApiClient:
+        return ApiClient(self.port, key=key)
+
+    def driver(self, source: str, timeout: float = 120) -> Any:
+        """Run Python on Anki's main thread (`mw`, `aqt`, `ac` in scope);
+        returns what it assigns to `result`."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.driver_port, timeout=timeout)
+        try:
+            conn.request("POST", "/", body=source.encode())
+            reply = json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+        if reply["error"]:
+            raise RuntimeError(reply["error"])
+        return reply["result"]
+
+    def wait_for(self, source: str, timeout: float = 10, interval: float = 0.05) -> Any:
+        """Repeat `source` in Anki until its `result` is truthy."""
+        deadline = time.time() + timeout
+        while True:
+            value = self.driver(source)
+            if value or time.time() > deadline:
+                return value
+            time.sleep(interval)
+
+
+RESET_COLLECTION = """
+from anki.collection import Collection
+col = mw.col
+for w in list(aqt.mw.app.topLevelWidgets()):
+    if w.objectName() == "ankiconnect-permission":
+        w.close()
+col.remove_notes(col.find_notes(""))
+for d in col.decks.all_names_and_ids():
+    if d.id != 1:
+        col.decks.remove([d.id])
+for conf in col.decks.all_config():
+    if conf["id"] != 1:
+        col.decks.remove_config(conf["id"])
+stock = {"Basic", "Basic (and reversed card)", "Basic (optional reversed card)",
+         "Basic (type in the answer)", "Cloze", "Image Occlusion"}
+for m in col.models.all_names_and_ids():
+    if m.name not in stock:
+        col.models.remove(m.id)
+col.tags.clear_unused_tags()
+col.decks.select(1)
+mw.deckBrowser.show() if mw.state != "deckBrowser" else None
+result = True
+"""

@@ -1,0 +1,34 @@
+"""The README's API reference matches the actions themselves."""
+import re
+import subprocess
+import sys
+
+from harness import REPO
+
+
+def test_readme_reference_is_generated_from_current_docstrings():
+    out = subprocess.run([sys.executable, str(REPO / "scripts" / "gen_api_docs.py"), "--check"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_every_action_has_a_summary_and_an_example():
+    sys.path.insert(0, str(REPO / "scripts"))
+    import gen_api_docs
+
+    module = gen_api_docs.load_package()
+    from ankiconnect.util import collect_actions
+
+    missing = []
+    for name, spec in collect_actions(module.AnkiConnect).items():
+        doc = gen_api_docs.parse_doc(spec.doc, spec.params)
+        if not doc["summary"] or not doc["examples"]:
+            missing.append(name)
+    assert not missing, f"actions without a summary or Example: {missing}"
+
+
+def test_readme_documents_exactly_the_registered_actions(api):
+    readme = (REPO / "README.md").read_text()
+    documented = set(re.findall(r"^#### (\w+)$", readme, re.M))
+    offered = set(api.call("apiReflect", scopes=["actions"])["actions"])
+    assert documented == offered

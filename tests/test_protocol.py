@@ -1,0 +1,202 @@
+"""The wire protocol, exactly as the v6 reference shapes it."""
+import http.client
+import json
+import socket
+
+from harness import ApiClient
+
+
+def test_get_root_answers_banner(api):
+    status, headers, body = api.raw(method="GET")
+    assert (status, body) == (200, b"AnkiConnect v.6")
+    assert headers["content-type"] == "text/plain"
+
+
+def test_empty_post_answers_banner(api):
+    status, _, body = api.raw(b"", method="POST")
+    assert (status, body) == (200, b"AnkiConnect v.6")
+
+
+def test_v6_reply_is_result_and_error_byte_for_byte(api):
+    status, headers, body = api.raw(b'{"action":"deckNames","version":6}')
+    assert status == 200
+    assert body == b'{"result": ["Default"], "error": null}'
+    assert headers["content-type"] == "application/json"
+
+
+def test_missing_version_means_v4_bare_result(api):
+    _, _, body = api.raw({"action": "deckNames"})
+    assert json.loads(body) == ["Default"]
+
+
+def test_version_2_bare_result_and_enveloped_error(api):
+    assert api.request("version", version=2) == 6
+    assert api.request("nope", version=2) == {"result": None, "error": "unsupported action"}
+
+
+def test_unknown_action(api):
+    assert api.request("noSuchAction") == {"result": None, "error": "unsupported action"}
+
+
+def test_no_params_key_and_empty_params_both_work(api):
+    _, _, a = api.raw({"action": "deckNames", "version": 6})
+    _, _, b = api.raw({"action": "deckNames", "version": 6, "params": {}})
+    _, _, c = api.raw({"action": "deckNames", "version": 6, "params": None})
+    assert a == b == c == b'{"result": ["Default"], "error": null}'
+
+
+def test_unexpected_param_names_action_and_param(api):
+    reply = api.request("deckNames", foobar=1)
+    assert reply == {"result": None, "error": "deckNames() got an unexpected keyword argument 'foobar'"}
+
+
+def test_missing_param_names_action_and_param(api):
+    reply = api.request("loadProfile")
+    assert reply["result"] is None
+    assert "loadProfile" in reply["error"] and "'name'" in reply["error"]
+
+
+def test_wrong_param_type_names_action_and_param(api):
+    reply = api.request("apiReflect", scopes="actions")
+    assert reply["result"] is None
+    assert reply["error"].startswith("apiReflect: parameter 'scopes' must be an array")
+    reply = api.request("apiReflect", scopes=["actions", 3])
+    assert "'scopes[1]'" in reply["error"]
+
+
+def test_params_not_an_object(api):
+    reply = json.loads(api.raw({"action": "deckNames", "version": 6, "params": [1]})[2])
+    assert reply == {"result": None, "error": "deckNames: params must be an object"}
+
+
+def test_malformed_json_gets_json_error_and_server_keeps_serving(api):
+    for body in (b'{"action":', b"\xff\xfe\x00garbage", b"[1,2,3]", b'"text"', b"42",
+                 b"[" * 100000 + b"]" * 100000):
+        status, headers, data = api.raw(body)
+        assert status == 200
+        reply = json.loads(data)
+        assert reply["result"] is None and reply["error"], body[:20]
+    assert api.call("version") == 6
+
+
+def test_invalid_utf8_is_named(api):
+    reply = json.loads(api.raw(b'{"action": "\xff"}')[2])
+    assert reply == {"result": None, "error": "request body is not valid UTF-8"}
+
+
+def test_bad_version_value(api):
+    reply = json.loads(api.raw({"action": "version", "version": "six"})[2])
+    assert reply == {"result": None, "error": "version must be an integer"}
+
+
+def test_multi_results_in_order_sub_actions_default_to_v4(api):
+    result = api.call("multi", actions=[
+        {"action": "deckNames"},
+        {"action": "version", "version": 6},
+        {"action": "nope"},
+        {"action": "version", "params": {}},
+        {"action": "deckNames", "params": {"bad": 1}},
+    ])
+    assert result == [
+        ["Default"],
+        {"result": 6, "error": None},
+        {"result": None, "error": "unsupported action"},
+        6,
+        {"result": None, "error": "deckNames() got an unexpected keyword argument 'bad'"},
+    ]
+
+
+def test_multi_v4_outer_is_bare(api):
+    assert api.request("multi", version=4, actions=[{"action": "version"}]) == [6]
+
+
+def test_multi_rejects_non_object_sub_actions(api):
+    result = api.call("multi", actions=[{"action": "version"}])
+    assert result == [6]
+    reply = api.request("multi", actions=[1])
+    assert reply["result"] is None and "multi" in reply["error"]
+
+
+def test_multi_nesting_is_bounded(api):
+    req = {"action": "version", "version": 6}
+    for _ in range(10):
+        req = {"action": "multi", "version": 6, "params": {"actions": [req]}}
+    reply = json.loads(api.raw(req)[2])
+    text = json.dumps(reply)
+    assert "nested more than" in text
+    assert api.call("version") == 6
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(api):
+    conn = http.client.HTTPConnection("127.0.0.1", api.port)
+    conn.connect()
+    sock = conn.sock
+    for i in range(20):
+        conn.request("POST", "/", body=json.dumps({"action": "version", "version": 6}))
+        resp = conn.getresponse()
+        assert resp.status == 200 and json.loads(resp.read()) == {"result": 6, "error": None}
+        assert resp.version == 11
+        assert conn.sock is sock  # the same socket was kept
+    conn.close()
+
+
+def test_pipelined_requests_answered_in_order(api):
+    body = json.dumps({"action": "version", "version": 6}).encode()
+    one = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
+    with socket.create_connection(("127.0.0.1", api.port)) as s:
+        s.sendall(one * 3)
+        data = b""
+        s.settimeout(10)
+        while data.count(b'{"result": 6, "error": null}') < 3:
+            chunk = s.recv(65536)
+            assert chunk
+            data += chunk
+
+
+def test_chunked_body(api):
+    body = json.dumps({"action": "deckNames", "version": 6}).encode()
+    chunks = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    req = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks
+    with socket.create_connection(("127.0.0.1", api.port)) as s:
+        s.sendall(req)
+        s.settimeout(10)
+        data = b""
+        while b'"error": null}' not in data:
+            chunk = s.recv(65536)
+            assert chunk
+            data += chunk
+    assert b'{"result": ["Default"], "error": null}' in data
+
+
+def test_options_preflight_answers_cors(api):
+    status, headers, _ = api.raw(method="OPTIONS", headers={
+        "Origin": "http://localhost",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    })
+    assert status == 200
+    assert headers["access-control-allow-origin"] == "http://localhost"
+    assert "POST" in headers["access-control-allow-methods"]
+    assert headers["access-control-allow-headers"] == "content-type"
+
+
+def test_preflight_allows_private_network_access(api):
+    _, headers, _ = api.raw(method="OPTIONS", headers={
+        "Origin": "chrome-extension://abc",
+        "Access-Control-Request-Private-Network": "true",
+    })
+    assert headers["access-control-allow-private-network"] == "true"
+
+
+def test_reply_cors_header_echoes_allowed_origin(api):
+    _, headers, _ = api.raw({"action": "version", "version": 6},
+                            headers={"Origin": "chrome-extension://abcdef"})
+    assert headers["access-control-allow-origin"] == "chrome-extension://abcdef"
+    _, headers, _ = api.raw({"action": "version", "version": 6})
+    assert headers["access-control-allow-origin"] == "http://localhost"
+
+
+def test_second_client_is_independent(anki, api):
+    other = ApiClient(anki.port)
+    assert other.call("version") == 6
+    other.close()

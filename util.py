@@ -1,0 +1,302 @@
+# AnkiConnect - drive Anki over a local HTTP API.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared helpers: the action decorator, parameter checking and errors.
+
+An action is a method of one of the mixin classes in `actions/`, marked with
+`@action(...)`.  Its signature (names, defaults, type hints) is the single
+declaration of its parameters: it drives validation, error messages,
+`apiReflect` and the README's API reference.
+
+This module must not import aqt: the headless host uses it too.
+"""
+from __future__ import annotations
+
+import inspect
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Union
+
+API_VERSION = 6
+
+
+class ActionError(Exception):
+    """An error whose message is shown to the client as is."""
+
+
+class GuiUnavailable(ActionError):
+    """The action needs Anki's windows, which this host does not have."""
+
+
+# ---------------------------------------------------------------------------
+# The action decorator
+
+
+@dataclass
+class ActionSpec:
+    """What the dispatcher knows about one action."""
+
+    name: str
+    method_name: str
+    write: bool = False  # one undo step, GUI refreshed afterwards
+    gui: bool = False  # needs Anki's main window
+    main_thread: bool = True  # False: runs on the HTTP thread, hops itself
+    versions: Optional[range] = None  # API versions it exists in; None: all
+    context: bool = False  # receives the request context as `context=`
+    params: Dict[str, "Param"] = field(default_factory=dict)
+    doc: str = ""
+    result: Any = None
+
+    def exists_in(self, version: int) -> bool:
+        return self.versions is None or version in self.versions
+
+
+@dataclass
+class Param:
+    name: str
+    hint: Any
+    required: bool
+    default: Any = None
+
+
+def action(
+    *,
+    write: bool = False,
+    gui: bool = False,
+    main_thread: bool = True,
+    versions: Optional[range] = None,
+    context: bool = False,
+    name: Optional[str] = None,
+) -> Callable:
+    """Mark a method as an API action.
+
+    write:       the action changes the collection; it runs as one undo step
+                 named "AnkiConnect: <action>" and Anki's GUI refreshes after.
+    gui:         the action needs Anki's windows (fails clearly when headless).
+    main_thread: False for actions that must not hold Anki's main thread
+                 (downloads, waiting); they call `self.on_main(...)` themselves.
+    versions:    API versions the action exists in (default: every version).
+    context:     pass the request context (origin, allowed) as `context=`.
+    """
+
+    def mark(fn: Callable) -> Callable:
+        fn._ankiconnect_action = dict(  # type: ignore[attr-defined]
+            name=name or fn.__name__,
+            write=write,
+            gui=gui,
+            main_thread=main_thread,
+            versions=versions,
+            context=context,
+        )
+        return fn
+
+    return mark
+
+
+def collect_actions(cls: type) -> Dict[str, ActionSpec]:
+    """Find every @action method of `cls` (and its mixins)."""
+    found: Dict[str, ActionSpec] = {}
+    for klass in reversed(cls.__mro__):
+        for attr, fn in vars(klass).items():
+            marks = getattr(fn, "_ankiconnect_action", None)
+            if marks is None:
+                continue
+            spec = ActionSpec(method_name=attr, **marks)
+            spec.doc = inspect.cleandoc(fn.__doc__ or "")
+            spec.params, spec.result = _signature_params(fn, spec.context)
+            owner = found.get(spec.name)
+            if owner is not None and owner.method_name != attr:
+                raise TypeError(f"action {spec.name} is defined twice")
+            found[spec.name] = spec
+    return found
+
+
+def _signature_params(fn: Callable, takes_context: bool):
+    hints = typing.get_type_hints(fn)
+    params: Dict[str, Param] = {}
+    for p in list(inspect.signature(fn).parameters.values())[1:]:
+        if takes_context and p.name == "context":
+            continue
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise TypeError(f"{fn.__name__}: actions take named parameters only")
+        required = p.default is inspect.Parameter.empty
+        params[p.name] = Param(
+            p.name, hints.get(p.name, Any), required, None if required else p.default
+        )
+    return params, hints.get("return", Any)
+
+
+# ---------------------------------------------------------------------------
+# Parameter checking
+
+
+def bind_params(spec: ActionSpec, params: Dict[str, Any]) -> Dict[str, Any]:
+    """Check `params` against the action's signature; return the kwargs."""
+    for key in params:
+        if key not in spec.params:
+            # The wording of the v6 reference's own example error.
+            raise ActionError(
+                f"{spec.name}() got an unexpected keyword argument '{key}'"
+            )
+    kwargs: Dict[str, Any] = {}
+    for p in spec.params.values():
+        if p.name not in params:
+            if p.required:
+                raise ActionError(f"{spec.name}: missing required parameter '{p.name}'")
+            continue
+        try:
+            kwargs[p.name] = check_type(params[p.name], p.hint)
+        except ParamTypeError as e:
+            where = p.name + e.path
+            raise ActionError(
+                f"{spec.name}: parameter '{where}' must be {e.expected}, "
+                f"got {describe_value(e.value)}"
+            ) from None
+    return kwargs
+
+
+class ParamTypeError(Exception):
+    def __init__(self, expected: str, value: Any, path: str = ""):
+        super().__init__(expected)
+        self.expected = expected
+        self.value = value
+        self.path = path
+
+
+def describe_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def check_type(value: Any, hint: Any) -> Any:
+    """Check a JSON value against a type hint; return it (ints for int ids).
+
+    Supported hints: Any, object, int, float, str, bool, None, list[T],
+    dict[str, T], Optional/Union, Literal.  Whole floats are accepted for
+    int (JavaScript clients sometimes send 1.0).
+    """
+    if hint is Any or hint is object:
+        return value
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is Union:
+        for option in args:
+            try:
+                return check_type(value, option)
+            except ParamTypeError:
+                continue
+        raise ParamTypeError(type_name(hint), value)
+    if origin is typing.Literal:
+        if value in args and type(value) in {type(a) for a in args}:
+            return value
+        raise ParamTypeError(type_name(hint), value)
+    if hint is type(None) or hint is None:
+        if value is None:
+            return None
+        raise ParamTypeError("null", value)
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ParamTypeError("a boolean", value)
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ParamTypeError("an integer", value)
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        raise ParamTypeError("a number", value)
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise ParamTypeError("a string", value)
+    if origin in (list, List) or hint is list:
+        if not isinstance(value, list):
+            raise ParamTypeError(type_name(hint), value)
+        if not args:
+            return value
+        out = []
+        for i, item in enumerate(value):
+            try:
+                out.append(check_type(item, args[0]))
+            except ParamTypeError as e:
+                raise ParamTypeError(e.expected, e.value, f"[{i}]{e.path}") from None
+        return out
+    if origin in (dict, Dict) or hint is dict:
+        if not isinstance(value, dict):
+            raise ParamTypeError(type_name(hint), value)
+        if not args:
+            return value
+        out_d = {}
+        for k, v in value.items():
+            try:
+                out_d[k] = check_type(v, args[1])
+            except ParamTypeError as e:
+                raise ParamTypeError(e.expected, e.value, f".{k}{e.path}") from None
+        return out_d
+    raise TypeError(f"unsupported parameter type hint: {hint!r}")
+
+
+def type_name(hint: Any) -> str:
+    """A readable name of a type hint, for errors and the API reference."""
+    if hint is Any or hint is object:
+        return "any value"
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is Union:
+        names = [type_name(a) for a in args if a is not type(None)]
+        text = " or ".join(names)
+        return text + " or null" if type(None) in args else text
+    if origin is typing.Literal:
+        return " or ".join(repr(a) for a in args)
+    simple = {
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+        list: "an array",
+        dict: "an object",
+    }
+    if hint in simple:
+        return simple[hint]
+    if origin in (list, List):
+        return f"an array of {_plural(type_name(args[0]))}" if args else "an array"
+    if origin in (dict, Dict):
+        return f"an object of {_plural(type_name(args[1]))}" if args else "an object"
+    return str(hint)
+
+
+def _plural(name: str) -> str:
+    for article in ("an ", "a "):
+        if name.startswith(article):
+            name = name[len(article):]
+            break
+    else:
+        return name
+    if " or " in name:
+        return name
+    return name + "s"
+
+
+# ---------------------------------------------------------------------------
+# Small helpers for action code
+
+
+def require(condition: Any, message: str) -> None:
+    """Raise an ActionError with `message` unless `condition` holds."""
+    if not condition:
+        raise ActionError(message)
