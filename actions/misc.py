@@ -147,7 +147,7 @@ class MiscActions:
         """
         return self.host.active_profile()
 
-    @action(gui=True)
+    @action(gui=True, main_thread=False)
     def loadProfile(self, name: str) -> bool:
         """Switch Anki to the profile `name`; `false` if there is no such profile.
 

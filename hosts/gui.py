@@ -38,6 +38,8 @@ class AnkiHost(Host):
         self._closing = False
         self._gui_changes: Any = None
         self._config = effective_config(self._user_config())
+        #: called with the user's config after the add-on changed it itself
+        self.config_changed: Callable[[dict], Any] = self.reload_config
         try:
             self.log = mw.addonManager.get_logger(addon_module)
         except AttributeError:  # Anki before 23.10
@@ -125,11 +127,19 @@ class AnkiHost(Host):
         return self.mw.pm.name if self.mw.col is not None else None
 
     def load_profile(self, name: str) -> bool:
+        """Open profile `name`; waits (off the main thread) until it is open."""
         mw = self.mw
-        if name not in mw.pm.profiles():
-            return False
-        if mw.col is not None and mw.pm.name == name:
-            return True
+
+        def needed() -> Optional[bool]:
+            if name not in mw.pm.profiles():
+                return False
+            if mw.col is not None and mw.pm.name == name:
+                return True
+            return None
+
+        known = self.run_on_main(needed)
+        if known is not None:
+            return known
         opened: Future = Future()
 
         def on_open() -> None:
@@ -177,7 +187,7 @@ class AnkiHost(Host):
             values.append(origin)
         user[key] = values
         self.mw.addonManager.writeConfig(self.addon_module, user)
-        self.reload_config(user)
+        self.config_changed(user)
 
     # -- permission dialog ---------------------------------------------------
     def ask_permission(self, origin: str) -> Future:
@@ -270,6 +280,7 @@ class AnkiService:
             redact=redact_keys,
         )
         self.server = WebServer(self.app, self.host.log)
+        self.host.config_changed = self.apply_config
         self._warning: Any = None
         gui_hooks.profile_did_open.append(self.start)
         mw.app.aboutToQuit.connect(self.stop)
@@ -307,7 +318,7 @@ class AnkiService:
         self.app.configure(new)
         rebind = (old.bind_address, old.bind_port, old.max_request_bytes) != (
             new.bind_address, new.bind_port, new.max_request_bytes)
-        if rebind and self.server.running:
+        if rebind or not self.server.running:
             self.server.stop()
             self.start()
 

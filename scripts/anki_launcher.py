@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 # What makes up the add-on: everything Anki needs, nothing else.  The package
 # builder (scripts/package.py) and the test harness use this same list.
 # Every .py file at the repo root is part of it; so are these.
-ADDON_FILES = ["config.json", "config.md", "manifest.json", "LICENSE"]
+ADDON_FILES = ["config.json", "config.schema.json", "config.md", "manifest.json", "LICENSE"]
 ADDON_DIRS = ["actions", "hosts"]
 
 
