@@ -2,7 +2,7 @@
 # up themselves on a fresh machine (see scripts/setup.sh).
 PY := .venv/bin/python
 
-.PHONY: run test setup bench docs package clean
+.PHONY: run test test-qt5 setup bench docs package clean
 
 setup:
 	@scripts/setup.sh
@@ -15,6 +15,11 @@ run: setup
 ## Run every test (starts real Anki offscreen).
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The same suite on the oldest supported Anki (2.1.66, PyQt5), under Xvfb.
+test-qt5:
+	@VENV=.venv-qt5 REQUIREMENTS=requirements-qt5.txt XVFB=1 scripts/setup.sh
+	ANKICONNECT_TEST_QPA=xcb xvfb-run -a -s "-screen 0 1280x1024x24" .venv-qt5/bin/python -m pytest $(PYTEST_ARGS)
 
 ## Measure speed against the anki library's own floor.
 bench: setup

@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> None:
     platform = _default_platform()
     if platform and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = platform
-    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen" or os.geteuid() == 0:
+        # Chromium's sandbox cannot run offscreen containers or as root.
         os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     base = Path(args.base).resolve()

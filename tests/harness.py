@@ -132,15 +132,20 @@ class AnkiProcess:
     # -- life cycle ------------------------------------------------------------
     def start(self, wait: bool = True, timeout: float = 90) -> "AnkiProcess":
         env = dict(os.environ)
+        # offscreen by default; the Qt5 tier runs under Xvfb (ANKICONNECT_TEST_QPA=xcb),
+        # since Qt5's offscreen plugin has no OpenGL for Anki's web views.
+        qpa = os.environ.get("ANKICONNECT_TEST_QPA", "offscreen")
         env.update(
-            QT_QPA_PLATFORM="offscreen",
+            QT_QPA_PLATFORM=qpa,
             QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox",
             QTWEBENGINE_DISABLE_SANDBOX="1",
             ANKI_SINGLE_INSTANCE_KEY=f"ankiconnect-test-{self.port}-{os.getpid()}",
             ANKICONNECT_TESTDRIVER_PORT=str(self.driver_port),
             PYTHONUNBUFFERED="1",
         )
-        for var in ("DISPLAY", "WAYLAND_DISPLAY", "ANKICONNECT_BIND_PORT",
+        if qpa == "offscreen":
+            env.pop("DISPLAY", None)
+        for var in ("WAYLAND_DISPLAY", "ANKICONNECT_BIND_PORT",
                     "ANKICONNECT_BIND_ADDRESS", "ANKICONNECT_CORS_ORIGIN", "ANKICONNECT_API_KEY"):
             env.pop(var, None)
         env.update(self.extra_env)
