@@ -19,6 +19,21 @@ from typing import Any, Callable, Dict, List, Optional, Union
 API_VERSION = 6
 
 
+def _addon_version() -> str:
+    import json
+    from pathlib import Path
+
+    try:
+        manifest = Path(__file__).with_name("manifest.json").read_text(encoding="utf-8")
+        return str(json.loads(manifest).get("human_version", "unknown"))
+    except (OSError, ValueError):
+        return "unknown"
+
+
+#: this add-on's release (manifest.json's human_version; see CHANGELOG.md)
+ADDON_VERSION = _addon_version()
+
+
 class ActionError(Exception):
     """An error whose message is shown to the client as is."""
 

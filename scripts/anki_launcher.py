@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--addon-name", default="ankiconnect")
     parser.add_argument("--copy", action="store_true",
                         help="copy the add-on instead of symlinking it")
+    parser.add_argument("--no-addon", action="store_true",
+                        help="do not install the add-on (tests install a package)")
     parser.add_argument("--config", help="add-on config as JSON (meta.json)")
     parser.add_argument("--extra-addon", action="append", default=[],
                         help="folder of another add-on to install (tests)")
@@ -109,9 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("ANKI_SINGLE_INSTANCE_KEY", "ankiconnect-" + str(base))
     prepare_base(base, args.profile)
     addons = base / "addons21"
-    addon_dir = install_addon(addons, args.addon_name, args.copy)
-    if args.config is not None:
-        write_addon_config(addon_dir, json.loads(args.config))
+    addons.mkdir(parents=True, exist_ok=True)
+    if not args.no_addon:
+        addon_dir = install_addon(addons, args.addon_name, args.copy)
+        if args.config is not None:
+            write_addon_config(addon_dir, json.loads(args.config))
     for extra in args.extra_addon:
         src = Path(extra).resolve()
         dst = addons / src.name

@@ -117,6 +117,7 @@ class AnkiProcess:
         profile: str = "User 1",
         base: Optional[Path] = None,
         port: Optional[int] = None,
+        install_addon: bool = True,
     ) -> None:
         self.config = dict(config or {})
         self.port = port or free_port()
@@ -126,6 +127,7 @@ class AnkiProcess:
         self.profile = profile
         self._own_base = base is None
         self.base = Path(base or tempfile.mkdtemp(prefix="ankiconnect-test-"))
+        self.install_addon = install_addon
         self.proc: Optional[subprocess.Popen] = None
         self.log_path = self.base / "anki.log"
 
@@ -155,7 +157,7 @@ class AnkiProcess:
             "--addon-name", ADDON_FOLDER, "--copy",
             "--config", json.dumps(self.config),
             "--extra-addon", str(TESTS / "testdriver"),
-        ]
+        ] + ([] if self.install_addon else ["--no-addon"])
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             cmd, env=env, stdout=self.log_file, stderr=subprocess.STDOUT,
@@ -230,7 +232,12 @@ class AnkiProcess:
         """Repeat `source` in Anki until its `result` is truthy."""
         deadline = time.time() + timeout
         while True:
-            value = self.driver(source)
+            try:
+                value = self.driver(source)
+            except OSError:  # Anki (or its test driver) is not up yet
+                if time.time() > deadline:
+                    raise
+                value = None
             if value or time.time() > deadline:
                 return value
             time.sleep(interval)
