@@ -26,6 +26,7 @@ def answer_card(col: _Any, card: _Any, ease: int, millis: int) -> None:
     card.timer_started = _time.time() - millis / 1000.0
     build = getattr(sched, "build_answer", None)
     if build is None:
+        sched.reset()  # the v2 scheduler answers from its queues
         sched.answerCard(card, ease)
         return
     from anki.scheduler_pb2 import CardAnswer

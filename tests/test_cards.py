@@ -373,3 +373,17 @@ def test_set_due_date(api, anki):
             api.call("setDueDate", cards=[a], days=bad)
     with pytest.raises(ApiError, match="no card with id 6"):
         api.call("setDueDate", cards=[a, 6], days="1")
+
+
+def test_reviewer_moves_on_when_its_card_is_answered_or_suspended(api, anki):
+    a, b, c = add_cards(anki, 3)
+    anki.driver("mw.col.decks.select(1); mw.moveToState('review'); result = True")
+    try:
+        assert anki.wait_for("result = mw.reviewer.card and mw.reviewer.card.id") == a
+        api.call("answerCards", answers=[{"cardId": a, "ease": 4}])
+        assert anki.wait_for(f"result = mw.reviewer.card and mw.reviewer.card.id != {a}")
+        assert anki.driver("result = mw.reviewer.card.id") == b
+        api.call("suspend", cards=[b])
+        assert anki.wait_for(f"result = mw.reviewer.card and mw.reviewer.card.id == {c}")
+    finally:
+        anki.driver("mw.moveToState('deckBrowser'); result = True")
