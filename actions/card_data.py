@@ -6,7 +6,7 @@ asks the collection once per card where one query does.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterable, Iterator, List, Sequence
 
 from .. import compat
 from ..util import ActionError
@@ -61,18 +61,15 @@ def card_rows(col: Any, ids: Sequence[int]) -> Dict[int, CardRow]:
     return rows
 
 
-def existing_card_ids(col: Any, ids: Sequence[int], action: str) -> List[int]:
-    """`ids` without repeats; an error naming the ids that are no cards."""
-    wanted = unique(ids)
-    found = set()
-    for part in chunks(wanted):
-        found.update(col.db.list(f"select id from cards where id in {id_list(part)}"))
-    missing = [cid for cid in wanted if cid not in found]
+def required_card_rows(col: Any, ids: Sequence[int], action: str) -> Dict[int, CardRow]:
+    """Like card_rows, but an error naming the ids that are no cards."""
+    rows = card_rows(col, ids)
+    missing = [cid for cid in unique(ids) if cid not in rows]
     if missing:
         shown = ", ".join(str(cid) for cid in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
         raise ActionError(f"{action}: no card with id {shown}{more}")
-    return wanted
+    return rows
 
 
 def revlog_by_card(col: Any, ids: Sequence[int], columns: str) -> Dict[int, List[tuple]]:
@@ -124,6 +121,7 @@ class CardInfoBuilder:
         return name
 
     def _info(self, row: CardRow) -> Dict[str, Any]:
+        # imported here: importing anki.cards before anki.collection fails in 2.1.66
         from anki.cards import Card
         from anki.template import TemplateRenderContext
 

@@ -12,12 +12,14 @@ import re
 import time
 from typing import Any, Dict, List, Optional
 
+from anki.errors import SearchError
+
 from .. import compat
 from ..util import ActionError, action
 from .card_data import (
     CardInfoBuilder,
     card_rows,
-    existing_card_ids,
+    required_card_rows,
     revlog_by_card,
     unique,
 )
@@ -55,7 +57,7 @@ class CardActions:
             return []
         try:
             return list(self.col.find_cards(query))
-        except Exception as e:
+        except SearchError as e:
             raise ActionError(f"findCards: invalid search {query!r}: {e}") from None
 
     @action()
@@ -203,8 +205,7 @@ class CardActions:
 
         Example: {"cards": [1483959291685, 1483959293217]} -> true
         """
-        existing_card_ids(self.col, cards, "suspend")
-        rows = card_rows(self.col, cards)
+        rows = required_card_rows(self.col, cards, "suspend")
         todo = [cid for cid, row in rows.items() if row.queue != QUEUE_SUSPENDED]
         if not todo:
             return False
@@ -219,8 +220,7 @@ class CardActions:
 
         Example: {"cards": [1483959291685, 1483959293217]} -> true
         """
-        existing_card_ids(self.col, cards, "unsuspend")
-        rows = card_rows(self.col, cards)
+        rows = required_card_rows(self.col, cards, "unsuspend")
         todo = [cid for cid, row in rows.items() if row.queue == QUEUE_SUSPENDED]
         if not todo:
             return False
@@ -300,7 +300,7 @@ class CardActions:
 
         Example: {"cards": [1498938915662, 1502098034048]} -> null
         """
-        ids = existing_card_ids(self.col, cards, "forgetCards")
+        ids = list(required_card_rows(self.col, cards, "forgetCards"))
         self.col.sched.schedule_cards_as_new(ids, restore_position=True, reset_counts=False)
 
     @action(write=True)
@@ -314,14 +314,14 @@ class CardActions:
         Example: {"cards": [1498938915662, 1502098034048]} -> null
         """
         col = self.col
-        ids = existing_card_ids(col, cards, "relearnCards")
+        rows = required_card_rows(col, cards, "relearnCards")
         now = int(time.time())
         steps: Dict[int, int] = {}
         changed = []
-        for cid in ids:
-            card = col.get_card(cid)
-            if card.type == TYPE_NEW:
+        for cid, row in rows.items():
+            if row.type == TYPE_NEW:
                 continue
+            card = col.get_card(cid)
             did = card.odid or card.did
             if did not in steps:
                 steps[did] = len(col.decks.config_dict_for_deck_id(did)["lapse"]["delays"])
@@ -368,7 +368,7 @@ class CardActions:
         if not DUE_DATE.match(days):
             raise ActionError(
                 f"setDueDate: days must look like \"0\", \"1!\" or \"3-7\", got {days!r}")
-        ids = existing_card_ids(self.col, cards, "setDueDate")
+        ids = list(required_card_rows(self.col, cards, "setDueDate"))
         self.col.sched.set_due_date(ids, days)
         return True
 
