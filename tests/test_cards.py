@@ -377,6 +377,10 @@ def test_set_due_date(api, anki):
 
 def test_reviewer_moves_on_when_its_card_is_answered_or_suspended(api, anki):
     a, b, c = add_cards(anki, 3)
+    # Anki refreshes its main window at once while it has the focus (else when
+    # it gets it back), so give it the focus, as when the user looks at it
+    assert anki.wait_for("from aqt.utils import current_window\n"
+                         "mw.activateWindow(); result = current_window() is mw")
     anki.driver("mw.col.decks.select(1); mw.moveToState('review'); result = True")
     try:
         assert anki.wait_for("result = mw.reviewer.card and mw.reviewer.card.id") == a
