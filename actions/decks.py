@@ -307,7 +307,9 @@ class DeckActions:
         config: the group, with its `id`; keys left out keep their values.
 
         Saved as Anki's deck options screen saves (learning cards follow
-        changed steps, a changed new card order re-sorts), so it is undoable.
+        changed steps, a changed new card order re-sorts) and undoable.  A
+        change to a key that screen has no setting for (an add-on's own key)
+        is saved the legacy way, which Anki cannot undo.
 
         Example: {"config": {"id": 1, "name": "Default", "new": {"perDay": 30}, "rev": {"perDay": 300}}} -> true
         """
@@ -340,8 +342,8 @@ class DeckActions:
         Example: {"decks": ["Default"], "configId": 1} -> true
         """
         cid = _config_id(configId, "setDeckConfigId: parameter 'configId'")
-        if self.col.decks.get_config(cid) is None:
-            return False
+        if cid not in {c["id"] for c in self.col.decks.all_config()}:
+            return False  # (get_config answers the Default group for unknown ids)
         infos = []
         for name in decks:
             did = self.col.decks.id_for_name(name)
