@@ -186,7 +186,7 @@ class DeckActions:
     def getDeckStats(self, decks: List[str]) -> Dict[str, Dict[str, Any]]:
         """Today's due counts and card totals of decks, keyed by deck id (a string).
 
-        decks: full deck names.
+        decks: full deck names; a name that is no deck is an error (none is created).
 
         `new_count`, `learn_count` and `review_count` are what Anki's deck
         list shows (subdecks and daily limits included); `total_in_deck`

@@ -1,5 +1,4 @@
 """Deck actions: decks, options groups, filtered decks, against real Anki."""
-import json
 
 import pytest
 
