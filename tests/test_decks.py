@@ -444,6 +444,10 @@ def test_failed_write_changes_nothing(anki, api):
 
 
 def test_deck_list_in_gui_shows_new_deck(anki, api):
+    # Anki redraws its deck list at once while its main window has the focus
+    # (otherwise when it gets it back); earlier tests may have moved it away
+    anki.driver("mw.activateWindow(); mw.raise_(); mw.web.setFocus()")
+    assert anki.wait_for("from aqt.utils import current_window\nresult = current_window() is mw")
     api.call("createDeck", deck="Visible Deck")
     shown = anki.wait_for(
         "data = getattr(mw.deckBrowser, '_render_data', None)\n"
