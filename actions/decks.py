@@ -12,6 +12,7 @@ from anki.utils import ids2str
 
 from .. import compat
 from ..util import ActionError, action
+from .deck_config import apply_legacy_changes, config_id, deep_merge, is_int
 
 DEFAULT_DECK_ID = 1
 DEFAULT_CONFIG_ID = 1
@@ -272,9 +273,9 @@ class DeckActions:
             search, limit, order = term.get("search"), term.get("limit", 100), term.get("order", 0)
             if not isinstance(search, str):
                 raise ActionError(f"{where}.search must be a string")
-            if not _is_int(limit) or limit < 1:
+            if not is_int(limit) or limit < 1:
                 raise ActionError(f"{where}.limit must be a positive integer")
-            if not _is_int(order) or order not in orders:
+            if not is_int(order) or order not in orders:
                 raise ActionError(f"{where}.order must be one of {sorted(orders)}")
             deck.config.search_terms.add(search=search, limit=int(limit), order=int(order))
         deck.name = name
@@ -313,19 +314,19 @@ class DeckActions:
 
         Example: {"config": {"id": 1, "name": "Default", "new": {"perDay": 30}, "rev": {"perDay": 300}}} -> true
         """
-        cid = _config_id(config.get("id"), "saveDeckConfig: config.id")
+        cid = config_id(config.get("id"), "saveDeckConfig: config.id")
         protos = compat.deck_config_protos(self.col)
         if cid not in protos:
             return False
         current = self.col.decks.get_config(cid)
         proto = copy.deepcopy(protos[cid])
-        if _apply_legacy_changes(proto, current, config):
+        if apply_legacy_changes(proto, current, config):
             target, configs = self._config_target(cid, protos)
             compat.update_deck_configs(self.col, target, [proto] + configs)
         else:
             # a key Anki's options screen has no field for: save the legacy
             # way (Anki cannot undo that)
-            merged = _deep_merge(current, config)
+            merged = deep_merge(current, config)
             merged["id"] = cid
             self.col.decks.update_config(merged)
         return True
@@ -341,7 +342,7 @@ class DeckActions:
 
         Example: {"decks": ["Default"], "configId": 1} -> true
         """
-        cid = _config_id(configId, "setDeckConfigId: parameter 'configId'")
+        cid = config_id(configId, "setDeckConfigId: parameter 'configId'")
         if cid not in {c["id"] for c in self.col.decks.all_config()}:
             return False  # (get_config answers the Default group for unknown ids)
         infos = []
@@ -370,7 +371,7 @@ class DeckActions:
 
         Example: {"name": "Copy of Default", "cloneFrom": 1} -> 1502972374573
         """
-        cid = _config_id(cloneFrom, "cloneDeckConfigId: parameter 'cloneFrom'")
+        cid = config_id(cloneFrom, "cloneDeckConfigId: parameter 'cloneFrom'")
         protos = compat.deck_config_protos(self.col)
         if cid not in protos:
             return False
@@ -394,7 +395,7 @@ class DeckActions:
 
         Example: {"configId": 1502972374573} -> true
         """
-        cid = _config_id(configId, "removeDeckConfigId: parameter 'configId'")
+        cid = config_id(configId, "removeDeckConfigId: parameter 'configId'")
         protos = compat.deck_config_protos(self.col)
         if cid == DEFAULT_CONFIG_ID or cid not in protos:
             return False
@@ -428,158 +429,3 @@ class DeckActions:
         if own not in protos:
             own = DEFAULT_CONFIG_ID
         return DEFAULT_DECK_ID, ([] if own == cid else [protos[own]])
-
-
-# ---------------------------------------------------------------------------
-# Options groups: Anki's legacy dict -> its DeckConfig message
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _config_id(value: Any, where: str) -> int:
-    """An options group id; the reference also accepts strings of digits."""
-    if _is_int(value):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise ActionError(f"{where} must be an options group id (an integer), got {value!r}")
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, (bool, int)) and not isinstance(value, float):
-        return bool(value)
-    raise TypeError(value)
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if _is_int(value):
-        return value
-    raise TypeError(value)
-
-
-def _float(value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    raise TypeError(value)
-
-
-def _str(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    raise TypeError(value)
-
-
-def _invert(value: Any) -> bool:
-    return not _bool(value)
-
-
-# legacy key path -> (DeckConfig.Config field, conversion)
-_LEGACY_FIELDS: Dict[tuple, tuple] = {
-    ("new", "delays"): ("learn_steps", list),
-    ("new", "perDay"): ("new_per_day", _int),
-    ("new", "initialFactor"): ("initial_ease", lambda v: _float(v) / 1000.0),
-    ("new", "order"): ("new_card_insert_order", lambda v: 1 if _int(v) == 0 else 0),
-    ("new", "bury"): ("bury_new", _bool),
-    ("rev", "perDay"): ("reviews_per_day", _int),
-    ("rev", "ease4"): ("easy_multiplier", _float),
-    ("rev", "hardFactor"): ("hard_multiplier", _float),
-    ("rev", "ivlFct"): ("interval_multiplier", _float),
-    ("rev", "maxIvl"): ("maximum_review_interval", _int),
-    ("rev", "bury"): ("bury_reviews", _bool),
-    ("lapse", "delays"): ("relearn_steps", list),
-    ("lapse", "mult"): ("lapse_multiplier", _float),
-    ("lapse", "minInt"): ("minimum_lapse_interval", _int),
-    ("lapse", "leechAction"): ("leech_action", _int),
-    ("lapse", "leechFails"): ("leech_threshold", _int),
-    ("newPerDayMinimum",): ("new_per_day_minimum", _int),
-    ("newGatherPriority",): ("new_card_gather_priority", _int),
-    ("newSortOrder",): ("new_card_sort_order", _int),
-    ("reviewOrder",): ("review_order", _int),
-    ("newMix",): ("new_mix", _int),
-    ("interdayLearningMix",): ("interday_learning_mix", _int),
-    ("buryInterdayLearning",): ("bury_interday_learning", _bool),
-    ("autoplay",): ("disable_autoplay", _invert),
-    ("maxTaken",): ("cap_answer_time_to_secs", lambda v: max(0, _int(v))),
-    ("timer",): ("show_timer", _bool),
-    ("replayq",): ("skip_question_when_replaying_answer", _invert),
-    # newer Anki only; used where the running Anki has the field
-    ("stopTimerOnAnswer",): ("stop_timer_on_answer", _bool),
-    ("secondsToShowQuestion",): ("seconds_to_show_question", _float),
-    ("secondsToShowAnswer",): ("seconds_to_show_answer", _float),
-    ("questionAction",): ("question_action", _int),
-    ("answerAction",): ("answer_action", _int),
-    ("waitForAudio",): ("wait_for_audio", _bool),
-    ("desiredRetention",): ("desired_retention", _float),
-    ("ignoreRevlogsBeforeDate",): ("ignore_revlogs_before_date", _str),
-    ("easyDaysPercentages",): ("easy_days_percentages", list),
-}
-_IGNORED = {("id",), ("mod",), ("usn",), ("dyn",)}
-
-
-def _leaves(value: Any, path: tuple = ()) -> Dict[tuple, Any]:
-    if isinstance(value, dict):
-        out: Dict[tuple, Any] = {}
-        for k, v in value.items():
-            out.update(_leaves(v, path + (k,)))
-        return out
-    return {path: value}
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        if isinstance(a, bool) or isinstance(b, bool):
-            return bool(a) == bool(b)
-        return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
-    return a == b
-
-
-def _apply_legacy_changes(proto: Any, current: Dict[str, Any], wanted: Dict[str, Any]) -> bool:
-    """Write the keys of `wanted` that differ from `current` into the
-    DeckConfig message `proto`.  False if some changed key has no field."""
-    have = _leaves(current)
-    groups = {p[:i] for p in have for i in range(1, len(p))}
-    fields = {f.name for f in proto.config.DESCRIPTOR.fields}
-    for path, value in _leaves(wanted).items():
-        if path in _IGNORED or (path in have and _same(have[path], value)):
-            continue
-        if path in groups:
-            where = ".".join(str(p) for p in path)
-            raise ActionError(f"saveDeckConfig: config.{where} must be an object")
-        try:
-            if path == ("name",):
-                proto.name = _str(value)
-            elif path == ("new", "ints"):
-                proto.config.graduating_interval_good = _int(value[0])
-                proto.config.graduating_interval_easy = _int(value[1])
-            elif path in _LEGACY_FIELDS and _LEGACY_FIELDS[path][0] in fields:
-                field, convert = _LEGACY_FIELDS[path]
-                if isinstance(value, (dict, list)) != (convert is list):
-                    raise TypeError
-                if convert is list:
-                    getattr(proto.config, field)[:] = [_float(v) for v in value]
-                else:
-                    setattr(proto.config, field, convert(value))
-            else:
-                return False
-        except (TypeError, ValueError, IndexError):
-            where = ".".join(str(p) for p in path)
-            raise ActionError(f"saveDeckConfig: config.{where} has an invalid value: {value!r}") from None
-    return True
-
-
-def _deep_merge(base: Dict[str, Any], changes: Dict[str, Any]) -> Dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out

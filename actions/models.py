@@ -22,12 +22,16 @@ _BAD_FIELD_CHARS = set(':{}"')
 class ModelActions:
     # -- looking up ------------------------------------------------------------
     def _model(self, name: str) -> Dict[str, Any]:
-        """A copy of the note type `name` (safe to change), or a clear error."""
+        """The note type `name` (Anki's cached dict: read only), or a clear error."""
         mid = self.col.models.id_for_name(name)
         notetype = self.col.models.get(mid) if mid else None
         if notetype is None:
             raise ActionError(f"model was not found: {name}")
-        return copy.deepcopy(notetype)
+        return notetype
+
+    def _editable_model(self, name: str) -> Dict[str, Any]:
+        """A copy of the note type `name`, to change and `_save`."""
+        return copy.deepcopy(self._model(name))
 
     def _model_by_id(self, mid: int) -> Dict[str, Any]:
         notetype = self.col.models.get(mid)
@@ -222,7 +226,7 @@ class ModelActions:
         templates = model.get("templates")
         if not isinstance(templates, dict):
             raise ActionError("updateModelTemplates: model.templates must be an object")
-        notetype = self._model(name)
+        notetype = self._editable_model(name)
         by_name = {t["name"]: t for t in notetype["tmpls"]}
         for tname, sides in templates.items():
             where = f"updateModelTemplates: model.templates.{tname}"
@@ -248,7 +252,7 @@ class ModelActions:
         """
         name = _model_key(model, "name", "updateModelStyling")
         css = _model_key(model, "css", "updateModelStyling", allow_empty=True)
-        notetype = self._model(name)
+        notetype = self._editable_model(name)
         notetype["css"] = css
         self._save(notetype)
         return None
@@ -285,7 +289,7 @@ class ModelActions:
         if replaceText is None:
             raise ActionError("findAndReplaceInModels: missing required parameter 'replaceText'")
         if modelName:
-            notetypes = [self._model(modelName)]
+            notetypes = [self._editable_model(modelName)]
         else:
             notetypes = [
                 copy.deepcopy(self.col.models.get(m.id))
@@ -324,7 +328,7 @@ class ModelActions:
         """
         where = "modelTemplateAdd: template"
         _check_template_keys(template, where, required=("Name", "Front", "Back"))
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         if notetype["type"] == MODEL_CLOZE:
             raise ActionError("modelTemplateAdd: a cloze note type has exactly one card template")
         _check_template_name(
@@ -346,7 +350,7 @@ class ModelActions:
 
         Example: {"modelName": "Basic", "oldTemplateName": "Card 1", "newTemplateName": "Recognition"} -> null
         """
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         tmpl = self._template(notetype, oldTemplateName)
         others = [t["name"] for t in notetype["tmpls"] if t is not tmpl]
         _check_template_name(newTemplateName, "modelTemplateRename: newTemplateName", others, model=modelName)
@@ -364,7 +368,7 @@ class ModelActions:
 
         Example: {"modelName": "Basic (and reversed card)", "templateName": "Card 2", "index": 0} -> null
         """
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         tmpl = self._template(notetype, templateName)
         _check_index(index, len(notetype["tmpls"]) - 1, "modelTemplateReposition")
         self.col.models.reposition_template(notetype, tmpl, index)
@@ -380,7 +384,7 @@ class ModelActions:
 
         Example: {"modelName": "Basic (and reversed card)", "templateName": "Card 2"} -> null
         """
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         tmpl = self._template(notetype, templateName)
         if len(notetype["tmpls"]) == 1:
             raise ActionError(
@@ -407,7 +411,7 @@ class ModelActions:
 
         Example: {"modelName": "Basic", "fieldName": "Notes", "index": 2} -> null
         """
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         _check_field_name(
             fieldName, "modelFieldAdd: fieldName", [f["name"] for f in notetype["flds"]], model=modelName
         )
@@ -429,7 +433,7 @@ class ModelActions:
 
         Example: {"modelName": "Basic", "oldFieldName": "Front", "newFieldName": "Question"} -> null
         """
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         field = self._field(notetype, oldFieldName)
         others = [f["name"] for f in notetype["flds"] if f is not field]
         _check_field_name(newFieldName, "modelFieldRename: newFieldName", others, model=modelName)
@@ -447,7 +451,7 @@ class ModelActions:
 
         Example: {"modelName": "Basic", "fieldName": "Back", "index": 0} -> null
         """
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         field = self._field(notetype, fieldName)
         _check_index(index, len(notetype["flds"]) - 1, "modelFieldReposition")
         self.col.models.reposition_field(notetype, field, index)
@@ -463,7 +467,7 @@ class ModelActions:
 
         Example: {"modelName": "Basic", "fieldName": "Back"} -> null
         """
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         field = self._field(notetype, fieldName)
         if len(notetype["flds"]) == 1:
             raise ActionError(
@@ -485,7 +489,7 @@ class ModelActions:
         """
         if not font.strip():
             raise ActionError("modelFieldSetFont: font must not be empty")
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         self._field(notetype, fieldName)["font"] = font
         self._save(notetype)
         return None
@@ -502,7 +506,7 @@ class ModelActions:
         """
         if fontSize < 1:
             raise ActionError(f"modelFieldSetFontSize: fontSize must be a positive integer, got {fontSize}")
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         self._field(notetype, fieldName)["size"] = fontSize
         self._save(notetype)
         return None
@@ -517,7 +521,7 @@ class ModelActions:
 
         Example: {"modelName": "Basic", "fieldName": "Front", "description": "the word in Japanese"} -> true
         """
-        notetype = self._model(modelName)
+        notetype = self._editable_model(modelName)
         self._field(notetype, fieldName)["description"] = description
         self._save(notetype)
         return True
