@@ -449,7 +449,9 @@ def test_deck_list_in_gui_shows_new_deck(anki, api):
     anki.driver("mw.activateWindow(); mw.raise_(); mw.web.setFocus()")
     assert anki.wait_for("from aqt.utils import current_window\nresult = current_window() is mw")
     api.call("createDeck", deck="Visible Deck")
+    # the tree it last drew: _render_data.tree (Anki 23.10+), _dueTree (2.1.66)
     shown = anki.wait_for(
         "data = getattr(mw.deckBrowser, '_render_data', None)\n"
-        "result = bool(data) and any(n.name == 'Visible Deck' for n in data.tree.children)")
+        "tree = data.tree if data else getattr(mw.deckBrowser, '_dueTree', None)\n"
+        "result = bool(tree) and any(n.name == 'Visible Deck' for n in tree.children)")
     assert shown
