@@ -71,3 +71,53 @@ def fsrs_memory(col: _Any, card_id: int) -> _Optional[_Tuple[float, float, _Opti
         return None
     memory = stats.memory_state
     return memory.stability, memory.difficulty, retrievability
+
+# ---------------------------------------------------------------------------
+# Deck options groups (presets)
+#
+# Anki's legacy calls for options groups (decks.update_config, add_config,
+# remove_config) cannot be undone, and remove_config asks the user about a
+# full sync in a modal dialog.  The deck options screen's own call,
+# update_deck_configs, is one undoable step; its request grew fields over the
+# versions (2.1.66: apply_to_children; 23.10+: fsrs, mode, ...), so it is
+# built here from what the running Anki reports.
+
+from typing import Any, Dict, List, Sequence  # noqa: E402
+
+
+def deck_config_protos(col: Any) -> Dict[int, Any]:
+    """Every options group as Anki's DeckConfig message, by id."""
+    current = col.decks.get_deck_configs_for_update(1)
+    return {c.config.id: c.config for c in current.all_config}
+
+
+def update_deck_configs(
+    col: Any, target_deck_id: int, configs: List[Any], removed_ids: Sequence[int] = ()
+) -> Any:
+    """Save `configs` (DeckConfig messages; id 0 adds one) and remove the
+    groups `removed_ids`, as Anki's deck options screen does, in one undoable
+    step.  `target_deck_id` (a normal deck) is given the last of `configs`,
+    as are the decks whose group is removed; the collection-wide settings and
+    the target deck's own limits are kept as they are."""
+    from anki.decks import UpdateDeckConfigs
+
+    current = col.decks.get_deck_configs_for_update(target_deck_id)
+    request = UpdateDeckConfigs(
+        target_deck_id=target_deck_id, configs=configs, removed_config_ids=list(removed_ids)
+    )
+    wanted = {f.name for f in request.DESCRIPTOR.fields}
+    for f in current.DESCRIPTOR.fields:
+        # settings the screen sends back unchanged: card_state_customizer,
+        # new_cards_ignore_review_limit and, where they exist, fsrs,
+        # apply_all_parent_limits, fsrs_health_check
+        value = getattr(current, f.name)
+        if f.name in wanted and isinstance(value, (bool, int, float, str)):
+            setattr(request, f.name, value)
+    limits = request.limits
+    limits.CopyFrom(current.current_deck.limits)
+    # a "today only" limit that is not active now must stay inactive
+    if not limits.review_today_active:
+        limits.ClearField("review_today")
+    if not limits.new_today_active:
+        limits.ClearField("new_today")
+    return col.decks.update_deck_configs(request)
