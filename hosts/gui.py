@@ -103,10 +103,19 @@ class AnkiHost(Host):
         changes, self._gui_changes = self._gui_changes, None
         if changes is None or self.mw.col is None:
             return
-        self.mw.update_undo_actions()
+        mw = self.mw
+        mw.update_undo_actions()
         gui_hooks.operation_did_execute(changes, None)
-        if self.mw.col.op_made_changes(changes):
+        if mw.col.op_made_changes(changes):
             gui_hooks.state_did_reset()
+        # Anki redraws its deck list and deck overview only while the main
+        # window has focus (it dims them otherwise).  API clients write while
+        # the user is in another program, so redraw those two screens now;
+        # the reviewer is left to Anki, to not disturb a review under way.
+        screen = {"deckBrowser": mw.deckBrowser, "overview": mw.overview}.get(mw.state)
+        if screen is not None and getattr(screen, "_refresh_needed", False):
+            screen.refresh_if_needed()
+            mw.fade_in_webview()
 
     def refresh_gui(self) -> None:
         if self.mw.col is not None:
