@@ -97,12 +97,10 @@ class DeckActions:
         rows = dict(self.col.db.all(f"select id, did from cards where id in {ids2str(cards)}"))
         names = {d.id: d.name for d in self.col.decks.all_names_and_ids()}
         result: Dict[str, List[int]] = {}
-        for cid in cards:
+        for cid in dict.fromkeys(cards):  # each card once, in the order given
             if cid not in rows:
                 raise ActionError(f"card was not found: {cid}")
-            ids = result.setdefault(names.get(rows[cid], str(rows[cid])), [])
-            if cid not in ids:
-                ids.append(cid)
+            result.setdefault(names.get(rows[cid], str(rows[cid])), []).append(cid)
         return result
 
     @action(write=True)
