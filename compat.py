@@ -121,3 +121,35 @@ def update_deck_configs(
     if not limits.new_today_active:
         limits.ClearField("new_today")
     return col.decks.update_deck_configs(request)
+
+
+# ---------------------------------------------------------------------------
+# Notes
+
+from typing import Any, Iterable, Tuple  # noqa: E402
+
+
+def add_notes(col: Any, requests: Iterable[Tuple[Any, int]]) -> None:
+    """Add (note, deck_id) pairs; each note gets its id.
+
+    Anki 23.10+ adds them all in one backend call (`col.add_notes`); 2.1.66
+    lacks it, so there they are added one by one (the caller's undo step
+    still makes them a single undo entry).
+    """
+    requests = list(requests)
+    add_many = getattr(col, "add_notes", None)
+    if add_many is not None:
+        from anki.collection import AddNoteRequest
+
+        add_many([AddNoteRequest(note=note, deck_id=did) for note, did in requests])
+        return
+    for note, did in requests:
+        col.add_note(note, did)
+
+
+def strip_html_media(col: Any, text: str) -> str:
+    """Anki's own HTML stripping that keeps media file names (as used for
+    the first-field checksum and duplicate checks)."""
+    from anki.collection import StripHtmlMode
+
+    return col._backend.strip_html(text=text, mode=StripHtmlMode.PRESERVE_MEDIA_FILENAMES)

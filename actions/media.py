@@ -1,10 +1,114 @@
 # AnkiConnect - drive Anki over a local HTTP API.
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Media actions: files in the collection's media folder."""
+"""Media actions: files in the collection's media folder.
+
+Every file name a client gives goes through `checked_media_name`
+(media_source.py): only files directly inside the media folder.
+"""
 from __future__ import annotations
 
+import base64
+import fnmatch
+import os
+from typing import List, Optional, Union
+
 from ..util import ActionError, action
+from .media_source import (
+    checked_media_name,
+    md5_matches,
+    media_file_path,
+    pick_source,
+    read_source,
+    store_media,
+)
 
 
 class MediaActions:
-    pass
+    @action(main_thread=False)
+    def storeMediaFile(
+        self,
+        filename: str,
+        data: Optional[str] = None,
+        path: Optional[str] = None,
+        url: Optional[str] = None,
+        skipHash: Optional[str] = None,
+        deleteExisting: bool = True,
+    ) -> Optional[str]:
+        """Store a file in the media folder; returns the name it was stored under.
+
+        Give the content as exactly one of `data`, `path` or `url`.  Anki may
+        change the name (e.g. characters not allowed in file names); use the
+        returned one.  Prefix the name with `_` to keep Anki's Check Media
+        from deleting a file no note uses.
+
+        filename: a plain file name (no folders).
+        data: the content, base64-encoded.
+        path: a file on this computer to copy (refused when `mediaFromPath` is false in the config).
+        url: an http(s) URL to download (within `webTimeout` and `mediaMaxDownloadBytes`).
+        skipHash: the MD5 (hex) of content not to store: then nothing is stored and the result is `null`.
+        deleteExisting: replace a different file of the same name (it goes to Anki's media trash); false keeps both, storing the new one under a changed name.
+
+        Example: {"filename": "_hello.txt", "data": "SGVsbG8sIHdvcmxkIQ=="} -> "_hello.txt"
+        """
+        name = checked_media_name(filename)
+        what = f"storeMediaFile {name}"
+        kind, value = pick_source({"data": data, "path": path, "url": url}, what)
+        content = read_source(kind, value, self.config(), what)
+        if md5_matches(content, skipHash):
+            return None
+        return self.on_main(lambda: store_media(self.col, name, content, deleteExisting))
+
+    @action(main_thread=False)
+    def retrieveMediaFile(self, filename: str) -> Union[str, bool]:
+        """The base64-encoded content of a media file, or `false` if there is no such file.
+
+        filename: a plain file name (no folders).
+
+        Example: {"filename": "_hello.txt"} -> "SGVsbG8sIHdvcmxkIQ=="
+        """
+        name = checked_media_name(filename)
+        media_dir = self.on_main(lambda: self.col.media.dir())
+        found = media_file_path(media_dir, name)
+        if found is None:
+            return False
+        with open(found, "rb") as f:
+            return base64.b64encode(f.read()).decode("ascii")
+
+    @action()
+    def getMediaFilesNames(self, pattern: str = "*") -> List[str]:
+        """The names of the media files matching a glob pattern, sorted.
+
+        pattern: `*` any characters, `?` one, `[abc]` one of them; matched against file names only.
+
+        Example: {"pattern": "_hell*.txt"} -> ["_hello.txt"]
+        """
+        media_dir = self.col.media.dir()
+        try:
+            entries = list(os.scandir(media_dir))
+        except OSError as e:
+            raise ActionError(f"getMediaFilesNames: cannot read the media folder: {e}") from None
+        return sorted(
+            e.name for e in entries
+            if e.is_file() and fnmatch.fnmatchcase(e.name, pattern)
+        )
+
+    @action()
+    def getMediaDirPath(self) -> str:
+        """The full path of the collection's media folder.
+
+        Example: {} -> "/home/user/.local/share/Anki2/Main/collection.media"
+        """
+        return os.path.abspath(self.col.media.dir())
+
+    @action()
+    def deleteMediaFile(self, filename: str) -> None:
+        """Move a media file to Anki's media trash (a missing file is no error).
+
+        filename: a plain file name (no folders).
+
+        Example: {"filename": "_hello.txt"} -> null
+        """
+        name = checked_media_name(filename)
+        found = media_file_path(self.col.media.dir(), name)
+        if found is not None:
+            self.col.media.trash_files([os.path.basename(found)])

@@ -1,10 +1,514 @@
 # AnkiConnect - drive Anki over a local HTTP API.
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Note actions: adding, finding, updating notes and their tags."""
+"""Note actions: adding, finding, updating notes and their tags.
+
+Turning a client's `note` object into an Anki note (validation, duplicate
+checks, media) lives in `note_builder.py`; reading notes in bulk for
+`notesInfo` in `note_reader.py`.  Actions that may download media run on the
+HTTP worker (`main_thread=False`): they validate on the main thread, fetch
+media on the worker, then do all the writing in one main-thread step that is
+one undo step (`self.host.undo_step`).
+"""
 from __future__ import annotations
 
+import re
+from typing import Any, Dict, List, Optional, Union
+
+from .. import compat
 from ..util import ActionError, action
+from .note_builder import (
+    NoteBuilder,
+    NotetypeInfo,
+    PreparedNote,
+    attach_media,
+    fetch_media,
+    find_problems,
+    has_media,
+    parse_media,
+    parse_tags,
+    set_fields,
+)
+from .note_reader import ids_sql, note_mod_times, notes_info
+
+#: A field Anki counts as empty: only whitespace, <br> and empty <div>s.
+_EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div)\s*/?>)*$", re.I)
+#: Characters Rust's regex syntax treats as special (escaped for tag matching).
+_RUST_REGEX_META = set("\\.+*?()|[]{}^$#&-~")
 
 
 class NoteActions:
-    pass
+    # -- adding ------------------------------------------------------------------
+    @action(main_thread=False)
+    def addNote(self, note: Dict[str, Any]) -> int:
+        """Create a note; returns its id.
+
+        note: `{deckName, modelName, fields, tags?, options?, audio?, video?, picture?}`. Field names match case-insensitively. `options`: `allowDuplicate` (default false), `duplicateScope` (`"collection"`, the default, or `"deck"`), `duplicateScopeOptions` `{deckName, checkChildren, checkAllModels}`. `audio`/`video`/`picture`: one object or an array, each `{url | path | data (base64), filename, skipHash?, fields?}`: the file is stored in the media folder and `[sound:name]` (audio, video) or `<img src="name">` (picture) is appended to each listed field (none: only stored); a file whose MD5 is `skipHash` is skipped.
+
+        A duplicate is a note of the same note type (any type with
+        `checkAllModels`) whose first field is the same once HTML is stripped,
+        within the scope: the collection, or the scope's deck (and its
+        children with `checkChildren`).  Errors: `cannot create note because
+        it is empty` (empty first field), `cannot create note because it is a
+        duplicate`, `deck was not found: NAME`, `model was not found: NAME`,
+        `field was not found: NAME (...)`, and a download that failed.  The
+        note and its media are one undo step.
+
+        Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}, "options": {"allowDuplicate": false, "duplicateScope": "deck", "duplicateScopeOptions": {"deckName": "Default", "checkChildren": false, "checkAllModels": false}}, "tags": ["yomichan"], "audio": [{"url": "https://assets.languagepod101.com/dictionary/japanese/audiomp3.php?kanji=猫&kana=ねこ", "filename": "yomichan_ねこ_猫.mp3", "skipHash": "7e2c2f954ef6051373ba916f000168dc", "fields": ["Front"]}]}} -> 1496198395707
+        """
+        result = self._add_notes([note], "addNote")[0]
+        if isinstance(result, str):
+            raise ActionError(result)
+        return result
+
+    @action(main_thread=False)
+    def addNotes(self, notes: List[Dict[str, Any]]) -> List[Optional[int]]:
+        """Create several notes; returns their ids, `null` for each that could not be added.
+
+        notes: note objects as for `addNote`.
+
+        The others are added, all in one undo step, with one duplicate check
+        for the whole batch (a note is also a duplicate of an earlier note of
+        the same batch).
+
+        Example: {"notes": [{"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}, "tags": ["yomichan"]}, {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "twin"}}]} -> [1496198395707, null]
+        """
+        results = self._add_notes(notes, "addNotes")
+        for i, result in enumerate(results):
+            if isinstance(result, str):
+                self.host.log.info("addNotes: note %d not added: %s", i, result)
+        return [None if isinstance(r, str) else r for r in results]
+
+    def _add_notes(self, objs: List[Any], name: str) -> List[Union[int, str]]:
+        """Add client notes; returns per note its id or why it was not added."""
+        config = self.config()
+        if not any(has_media(obj) for obj in objs):
+            return self.on_main(lambda: self._add_step(name, self._prepare(objs, config, False)))
+        # Check first (nothing is downloaded for a note that cannot be added),
+        # fetch on this thread, then add on the main thread.
+        prepared = self.on_main(lambda: self._prepare(objs, config, True))
+        for i, p in enumerate(prepared):
+            if isinstance(p, PreparedNote) and p.media:
+                try:
+                    fetch_media(p, config)
+                except ActionError as e:
+                    prepared[i] = str(e)
+        return self.on_main(lambda: self._add_step(name, prepared))
+
+    def _prepare(self, objs: List[Any], config: dict, check: bool) -> List[Any]:
+        builder = NoteBuilder(self.col, config)
+        out: List[Any] = []
+        for obj in objs:
+            try:
+                out.append(builder.build(obj))
+            except ActionError as e:
+                out.append(str(e))
+        if check:
+            valid = [p if isinstance(p, PreparedNote) else None for p in out]
+            for i, problem in enumerate(find_problems(self.col, valid, within_batch=True)):
+                if problem:
+                    out[i] = problem
+        return out
+
+    def _add_step(self, name: str, prepared: List[Any]) -> List[Union[int, str]]:
+        """Main thread: check duplicates again, store media, add in one call."""
+        col = self.col
+        results: List[Union[int, str]] = [p if isinstance(p, str) else 0 for p in prepared]
+        valid = [p if isinstance(p, PreparedNote) else None for p in prepared]
+        with self.host.undo_step(f"AnkiConnect: {name}"):
+            for i, problem in enumerate(find_problems(col, valid, within_batch=True)):
+                if problem:
+                    results[i] = problem
+                    valid[i] = None
+            adding = [(i, p) for i, p in enumerate(valid) if p is not None]
+            for i, p in adding:
+                if p.media:
+                    attach_media(col, p)
+            try:
+                compat.add_notes(col, [(p.note, p.deck_id) for _, p in adding])
+            except Exception:  # find the culprit(s): add one by one
+                self.host.log.exception("%s: adding in one call failed", name)
+                for i, p in adding:
+                    try:
+                        col.add_note(p.note, p.deck_id)
+                    except Exception as e:
+                        results[i] = f"cannot create note: {e}"
+                        p.note.id = 0
+            for i, p in adding:
+                if p.note.id:
+                    results[i] = p.note.id
+        return results
+
+    # -- checking ----------------------------------------------------------------
+    def _can_add(self, notes: List[Dict[str, Any]]) -> List[Optional[str]]:
+        """Why each note could not be added (None: it can); no side effect."""
+        builder = NoteBuilder(self.col, self.config())
+        prepared: List[Optional[PreparedNote]] = []
+        errors: List[Optional[str]] = []
+        for obj in notes:
+            try:
+                prepared.append(builder.build(obj))
+                errors.append(None)
+            except ActionError as e:
+                prepared.append(None)
+                errors.append(str(e))
+        problems = find_problems(self.col, prepared)
+        return [e or p for e, p in zip(errors, problems)]
+
+    @action()
+    def canAddNote(self, note: Dict[str, Any]) -> bool:
+        """Whether `note` could be added now (nothing is added, stored or downloaded).
+
+        note: a note object as for `addNote`.
+
+        Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}}} -> true
+        """
+        return self._can_add([note])[0] is None
+
+    @action()
+    def canAddNotes(self, notes: List[Dict[str, Any]]) -> List[bool]:
+        """For each note, whether it could be added now (nothing is added, stored or downloaded).
+
+        notes: note objects as for `addNote`.
+
+        Each note is checked against the collection on its own, as if it were
+        the only one.
+
+        Example: {"notes": [{"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}, "tags": ["yomichan"]}]} -> [true]
+        """
+        return [p is None for p in self._can_add(notes)]
+
+    @action()
+    def canAddNoteWithErrorDetail(self, note: Dict[str, Any]) -> Dict[str, Any]:
+        """Whether `note` could be added, and why not: `{"canAdd": true}` or `{"canAdd": false, "error": "..."}`.
+
+        note: a note object as for `addNote`.
+
+        Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "", "Back": "back content"}}} -> {"canAdd": false, "error": "cannot create note because it is empty"}
+        """
+        return _detail(self._can_add([note])[0])
+
+    @action()
+    def canAddNotesWithErrorDetail(self, notes: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """For each note, `{"canAdd": true}` or `{"canAdd": false, "error": "..."}`.
+
+        notes: note objects as for `addNote`.
+
+        Example: {"notes": [{"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}}, {"deckName": "Nope", "modelName": "Basic", "fields": {"Front": "x"}}]} -> [{"canAdd": true}, {"canAdd": false, "error": "deck was not found: Nope"}]
+        """
+        return [_detail(p) for p in self._can_add(notes)]
+
+    # -- updating ----------------------------------------------------------------
+    @action(main_thread=False)
+    def updateNoteFields(self, note: Dict[str, Any]) -> None:
+        """Change fields of an existing note; the result is always `null`.
+
+        note: `{id, fields, audio?, video?, picture?}`: field names in any case; media as for `addNote`.
+
+        One undo step; a browser or editor showing the note reloads it.
+
+        Example: {"note": {"id": 1514547547030, "fields": {"Front": "new front content", "Back": "new back content"}}} -> null
+        """
+        if not isinstance(note, dict) or not isinstance(note.get("fields"), dict):
+            raise ActionError("updateNoteFields: note.fields is required (an object)")
+        self._update_note(note, "updateNoteFields", tags=False)
+
+    @action(main_thread=False)
+    def updateNote(self, note: Dict[str, Any]) -> None:
+        """Change the fields and/or the tags of an existing note.
+
+        note: `{id, fields?, tags?, audio?, video?, picture?}`: `tags` replace all of the note's tags.
+
+        Example: {"note": {"id": 1514547547030, "fields": {"Front": "new front content"}, "tags": ["new", "tags"]}} -> null
+        """
+        if not isinstance(note, dict) or (note.get("fields") is None and note.get("tags") is None):
+            raise ActionError('updateNote: note must have "fields" or "tags"')
+        self._update_note(note, "updateNote", tags=True)
+
+    def _update_note(self, obj: Dict[str, Any], name: str, tags: bool) -> None:
+        config = self.config()
+        nid = _note_id(obj)
+        fields = obj.get("fields")
+        if fields is not None and not isinstance(fields, dict):
+            raise ActionError(f"{name}: note.fields must be an object")
+        new_tags = parse_tags(obj.get("tags")) if tags and obj.get("tags") is not None else None
+
+        def load() -> PreparedNote:
+            col = self.col
+            anki_note = _get_note(col, nid)
+            info = NotetypeInfo(col, anki_note.note_type())
+            media = parse_media(obj, info, config)
+            return PreparedNote(note=anki_note, deck_id=None, info=info, media=media)
+
+        media = None
+        if has_media(obj):
+            fetched = self.on_main(load)
+            fetch_media(fetched, config)
+            media = fetched.media
+
+        def apply() -> None:
+            with self.host.undo_step(f"AnkiConnect: {name}"):
+                p = load()
+                if media is not None:
+                    p.media = media
+                set_fields(p.note, p.info, fields or {})
+                if new_tags is not None:
+                    p.note.tags = new_tags
+                attach_media(self.col, p)
+                self.col.update_note(p.note)
+
+        self.on_main(apply)
+
+    @action(write=True)
+    def updateNoteModel(self, note: Dict[str, Any]) -> None:
+        """Change the note type of a note, then set its fields and tags.
+
+        note: `{id, modelName, fields?, tags?}`.
+
+        Fields of the old note type move to the new type's fields of the same
+        name (any case); the given `fields` then overwrite (names in any
+        case), and `tags`, when given, replace the note's tags.  Changing
+        the note type of notes needs a one-way sync, as it does in Anki.
+
+        Example: {"note": {"id": 1514547547030, "modelName": "Basic (and reversed card)", "fields": {"Front": "new front"}, "tags": ["changed"]}} -> null
+        """
+        col = self.col
+        nid = _note_id(note)
+        model_name = note.get("modelName")
+        if not isinstance(model_name, str):
+            raise ActionError("updateNoteModel: note.modelName is required (a string)")
+        fields = note.get("fields") or {}
+        if not isinstance(fields, dict):
+            raise ActionError("updateNoteModel: note.fields must be an object")
+        anki_note = _get_note(col, nid)
+        builder = NoteBuilder(col, self.config())
+        new = builder.notetype(model_name)
+        for name in fields:  # refuse unknown fields before changing anything
+            new.field_index(name)
+        if new.id != anki_note.mid:
+            old = builder.notetype_by_id(anki_note.mid)
+            info = col.models.change_notetype_info(
+                old_notetype_id=anki_note.mid, new_notetype_id=new.id)
+            request = info.input
+            folded = {n.casefold(): i for i, n in reversed(list(enumerate(old.field_names)))}
+            del request.new_fields[:]
+            request.new_fields.extend(folded.get(n.casefold(), -1) for n in new.field_names)
+            request.note_ids.append(nid)
+            col.models.change_notetype_of_notes(request)
+            anki_note = _get_note(col, nid)
+        set_fields(anki_note, new, fields)
+        if note.get("tags") is not None:
+            anki_note.tags = parse_tags(note.get("tags"))
+        col.update_note(anki_note)
+
+    # -- tags ----------------------------------------------------------------------
+    @action(write=True)
+    def updateNoteTags(self, note: int, tags: Union[str, List[str]]) -> None:
+        """Replace all tags of a note.
+
+        note: the note id.
+        tags: the new tags (an array, or one space-separated string).
+
+        Example: {"note": 1483959289817, "tags": ["european-languages"]} -> null
+        """
+        anki_note = _get_note(self.col, note)
+        anki_note.tags = parse_tags(tags)
+        self.col.update_note(anki_note)
+
+    @action()
+    def getNoteTags(self, note: int) -> List[str]:
+        """The tags of a note.
+
+        note: the note id.
+
+        Example: {"note": 1483959289817} -> ["european-languages"]
+        """
+        return list(_get_note(self.col, note).tags)
+
+    @action(write=True)
+    def addTags(self, notes: List[int], tags: Union[str, List[str]], add: bool = True) -> None:
+        """Add tags to notes.
+
+        notes: note ids.
+        tags: space-separated tags (or an array).
+        add: false removes the tags instead (an old undocumented switch).
+
+        Example: {"notes": [1483959289817, 1483959291695], "tags": "european-languages"} -> null
+        """
+        text = " ".join(parse_tags(tags))
+        if add:
+            self.col.tags.bulk_add(notes, text)
+        else:
+            self.col.tags.bulk_remove(notes, text)
+
+    @action(write=True)
+    def removeTags(self, notes: List[int], tags: Union[str, List[str]]) -> None:
+        """Remove tags from notes.
+
+        notes: note ids.
+        tags: space-separated tags (or an array).
+
+        Example: {"notes": [1483959289817, 1483959291695], "tags": "european-languages"} -> null
+        """
+        self.col.tags.bulk_remove(notes, " ".join(parse_tags(tags)))
+
+    @action()
+    def getTags(self) -> List[str]:
+        """Every tag of the collection.
+
+        Example: {} -> ["european-languages", "idioms"]
+        """
+        return list(self.col.tags.all())
+
+    @action(write=True)
+    def clearUnusedTags(self) -> None:
+        """Forget tags that no note uses any more (as Anki's Check Database does).
+
+        Example: {} -> null
+        """
+        self.col.tags.clear_unused_tags()
+
+    @action(write=True)
+    def replaceTags(self, notes: List[int], tag_to_replace: str, replace_with_tag: str) -> None:
+        """Replace one tag by another on the given notes (the tag matches in any case).
+
+        notes: note ids.
+        tag_to_replace: the tag to replace (the whole tag, not part of one).
+        replace_with_tag: its replacement.
+
+        Example: {"notes": [1483959289817, 1483959291695], "tag_to_replace": "european-languages", "replace_with_tag": "french-languages"} -> null
+        """
+        if notes:
+            _replace_tag(self.col, notes, tag_to_replace, replace_with_tag)
+
+    @action(write=True)
+    def replaceTagsInAllNotes(self, tag_to_replace: str, replace_with_tag: str) -> None:
+        """Replace one tag by another on every note (the tag matches in any case).
+
+        tag_to_replace: the tag to replace (the whole tag, not part of one).
+        replace_with_tag: its replacement.
+
+        Example: {"tag_to_replace": "european-languages", "replace_with_tag": "french-languages"} -> null
+        """
+        nids = self.col.db.list("select id from notes")
+        if nids:
+            _replace_tag(self.col, nids, tag_to_replace, replace_with_tag)
+
+    # -- finding and reading -----------------------------------------------------
+    @action()
+    def findNotes(self, query: Optional[str] = None) -> List[int]:
+        """The ids of the notes matching an Anki search; `""` finds every note.
+
+        query: Anki search syntax, as in the browser (left out: no notes).
+
+        Example: {"query": "deck:current"} -> [1483959289817, 1483959291695]
+        """
+        if query is None:
+            return []
+        return _search(self.col.find_notes, query, "findNotes")
+
+    @action()
+    def notesInfo(self, notes: Optional[List[int]] = None, query: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Fields, tags, note type, modification time and cards of notes; `{}` for ids that do not exist.
+
+        notes: note ids.
+        query: instead of `notes`, an Anki search.
+
+        Each entry: `{noteId, profile, tags, fields: {name: {value, order}}, modelName, mod, cards}`.
+
+        Example: {"notes": [1502298033753]} -> [{"noteId": 1502298033753, "profile": "User 1", "tags": ["tag", "another_tag"], "fields": {"Front": {"value": "front content", "order": 0}, "Back": {"value": "back content", "order": 1}}, "modelName": "Basic", "mod": 1718377864, "cards": [1498938915662]}]
+        """
+        if (notes is None) == (query is None):
+            raise ActionError("notesInfo: give either notes or query")
+        ids = notes if notes is not None else _search(self.col.find_notes, query, "notesInfo")
+        return notes_info(self.col, ids, self.host.active_profile())
+
+    @action()
+    def notesModTime(self, notes: List[int]) -> List[Dict[str, Any]]:
+        """When each note was last modified (seconds); `{}` for ids that do not exist.
+
+        notes: note ids.
+
+        Example: {"notes": [1502298033753]} -> [{"noteId": 1502298033753, "mod": 1718377864}]
+        """
+        return note_mod_times(self.col, notes)
+
+    # -- deleting ------------------------------------------------------------------
+    @action(write=True)
+    def deleteNotes(self, notes: List[int]) -> None:
+        """Delete notes and all their cards.
+
+        notes: note ids (ids that do not exist are ignored).
+
+        Example: {"notes": [1502298033753]} -> null
+        """
+        if notes:
+            self.col.remove_notes(notes)
+
+    @action(write=True)
+    def removeEmptyNotes(self) -> None:
+        """Delete the notes whose fields are all empty (note types are kept).
+
+        A field counts as empty when it holds only whitespace, `<br>` or empty `<div>`s.
+
+        Example: {} -> null
+        """
+        empty = [
+            nid for nid, flds in self.col.db.all("select id, flds from notes")
+            if all(_EMPTY_FIELD.match(f) for f in flds.split("\x1f"))
+        ]
+        if empty:
+            self.col.remove_notes(empty)
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+
+def _detail(problem: Optional[str]) -> Dict[str, Any]:
+    return {"canAdd": True} if problem is None else {"canAdd": False, "error": problem}
+
+
+def _note_id(obj: Any) -> int:
+    nid = obj.get("id") if isinstance(obj, dict) else None
+    if isinstance(nid, float) and nid.is_integer():
+        nid = int(nid)
+    if not isinstance(nid, int) or isinstance(nid, bool):
+        raise ActionError("note.id is required (the note id, an integer)")
+    return nid
+
+
+def _get_note(col: Any, nid: int) -> Any:
+    try:
+        return col.get_note(nid)
+    except Exception:
+        raise ActionError(f"note was not found: {nid}") from None
+
+
+def _search(find: Any, query: str, name: str) -> List[int]:
+    try:
+        return list(find(query))
+    except Exception as e:
+        if type(e).__name__ == "SearchError":
+            raise ActionError(f"{name}: invalid search {query!r}: {e}") from None
+        raise
+
+
+def _rust_regex_escape(text: str) -> str:
+    return "".join("\\" + c if c in _RUST_REGEX_META else c for c in text)
+
+
+def _replace_tag(col: Any, nids: List[int], old: str, new: str) -> None:
+    """Replace the whole tag `old` (any case) by `new` on notes `nids`."""
+    old, new = old.strip(), new.strip()
+    if not old:
+        raise ActionError("tag_to_replace must not be empty")
+    col.tags.find_and_replace(
+        note_ids=nids,
+        search=f"^{_rust_regex_escape(old)}$",
+        replacement=new.replace("$", "$$"),
+        regex=True,
+        match_case=False,
+    )
+
+
+__all__ = ["NoteActions", "ids_sql"]

@@ -1,0 +1,513 @@
+# AnkiConnect - drive Anki over a local HTTP API.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""From a client's `note` object to an Anki note: validation, duplicate
+checks and the media to attach.
+
+A client note looks like
+
+    {"deckName": "Default", "modelName": "Basic",
+     "fields": {"Front": "...", "Back": "..."},          # names: any case
+     "tags": ["yomitan"],
+     "options": {"allowDuplicate": false, "duplicateScope": "deck",
+                 "duplicateScopeOptions": {"deckName": "Default",
+                                           "checkChildren": false,
+                                           "checkAllModels": false}},
+     "audio": [{"url": "...", "filename": "x.mp3", "skipHash": "...",
+                "fields": ["Front"]}],                  # also "video", "picture"
+    }
+
+Use it in three steps (the first and last on the collection's thread):
+
+    builder = NoteBuilder(col, config)
+    prepared = builder.build(note_object)     # ActionError if it is invalid
+    errors = find_problems(col, [prepared])   # empty / duplicate / cloze
+    fetch_media(prepared, config)             # slow: on the HTTP worker
+    attach_media(col, prepared)               # stores files, inserts [sound:..]
+    ... then add prepared.note to prepared.deck_id
+
+`build` and `find_problems` have no side effect (nothing downloaded,
+stored or added), which is what `canAddNotes` relies on.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+from .. import compat
+from ..util import ActionError
+from .media_source import (
+    check_source,
+    checked_media_name,
+    md5_matches,
+    pick_source,
+    read_source,
+    store_media,
+)
+
+#: Errors clients compare word for word.
+EMPTY = "cannot create note because it is empty"
+DUPLICATE = "cannot create note because it is a duplicate"
+
+MEDIA_KINDS = ("audio", "video", "picture")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # Anki drops these from fields
+_CLOZE = re.compile(r"\{\{c\d+::", re.S)
+_CLOZE_FIELD = re.compile(r"\{\{[^}]*?cloze:([^}]+?)\}\}")
+_SQL_CHUNK = 20000
+
+
+# ---------------------------------------------------------------------------
+# What a client note becomes
+
+
+@dataclass
+class MediaItem:
+    """One audio/video/picture entry of a client note."""
+
+    kind: str  # "audio", "video" or "picture"
+    filename: str
+    source: str  # "data", "path" or "url"
+    location: str  # the base64 text, the file path or the URL
+    skip_hash: Optional[str]
+    fields: List[int]  # indexes of the fields that get a reference to it
+    content: Optional[bytes] = None  # set by fetch_media
+    skipped: bool = False  # its MD5 was skip_hash: neither stored nor referenced
+
+    @property
+    def what(self) -> str:
+        return f"{self.kind} {self.filename}"
+
+    def reference(self, stored_name: str) -> str:
+        """How a field refers to the stored file."""
+        if self.kind == "picture":
+            return f'<img src="{html.escape(stored_name)}">'
+        return f"[sound:{stored_name}]"
+
+
+@dataclass
+class DuplicateScope:
+    """Where a note must not have a twin."""
+
+    deck_ids: Optional[Set[int]] = None  # None: the whole collection
+    all_note_types: bool = False  # compare with notes of every note type
+
+
+@dataclass
+class PreparedNote:
+    """A validated client note: an unsaved Anki note and what goes with it."""
+
+    note: Any  # anki.notes.Note, not yet in the collection
+    deck_id: Optional[int]
+    info: "NotetypeInfo"
+    media: List[MediaItem] = field(default_factory=list)
+    allow_duplicate: bool = False
+    scope: DuplicateScope = field(default_factory=DuplicateScope)
+
+    @property
+    def notetype(self) -> Dict[str, Any]:
+        return self.info.notetype
+
+    @property
+    def notetype_id(self) -> int:
+        return self.info.id
+
+
+class NotetypeInfo:
+    """What building notes needs from one note type (cached per batch)."""
+
+    def __init__(self, col: Any, notetype: Dict[str, Any]) -> None:
+        self.notetype = notetype
+        self.id = notetype["id"]
+        self.name = notetype["name"]
+        self.field_names = [f["name"] for f in notetype["flds"]]
+        self._by_folded = {}
+        for i, name in enumerate(self.field_names):
+            self._by_folded.setdefault(name.casefold(), i)
+        self.is_cloze = notetype.get("type") == 1
+        self.cloze_fields = sorted({
+            self._by_folded[m.casefold()]
+            for t in notetype.get("tmpls", [])
+            for m in _CLOZE_FIELD.findall(t.get("qfmt", ""))
+            if m.casefold() in self._by_folded
+        }) or [0]
+        self._col = col
+        self._template: Any = None
+
+    def field_index(self, name: Any) -> int:
+        """The index of field `name` (any case), or a clear error."""
+        index = self._by_folded.get(name.casefold()) if isinstance(name, str) else None
+        if index is None:
+            raise ActionError(
+                f"field was not found: {name} (model {self.name} has fields "
+                f"{', '.join(self.field_names)})"
+            )
+        return index
+
+    def new_note(self) -> Any:
+        """A fresh unsaved note of this type (cheaper than col.new_note)."""
+        from anki.utils import guid64
+
+        if self._template is None:
+            self._template = self._col.new_note(self.notetype)
+        template = self._template
+        note = type(template).__new__(type(template))
+        note.__dict__.update(template.__dict__)
+        note.guid = guid64()
+        note.fields = [""] * len(self.field_names)
+        note.tags = []
+        return note
+
+
+# ---------------------------------------------------------------------------
+# Building
+
+
+class NoteBuilder:
+    """Turns client note objects into PreparedNotes; caches decks and note
+    types, so build one builder per batch (on the collection's thread)."""
+
+    def __init__(self, col: Any, config: Optional[Dict[str, Any]] = None) -> None:
+        self.col = col
+        self.config = config or {}
+        self._decks: Dict[str, Optional[int]] = {}
+        self._children: Dict[int, Set[int]] = {}
+        self._notetypes: Dict[str, Optional[NotetypeInfo]] = {}
+
+    # -- lookups ---------------------------------------------------------------
+    def deck_id(self, name: str) -> Optional[int]:
+        if name not in self._decks:
+            self._decks[name] = self.col.decks.id_for_name(name)
+        return self._decks[name]
+
+    def notetype(self, name: str) -> NotetypeInfo:
+        if name not in self._notetypes:
+            nt = self.col.models.by_name(name)
+            self._notetypes[name] = NotetypeInfo(self.col, nt) if nt else None
+        info = self._notetypes[name]
+        if info is None:
+            raise ActionError(f"model was not found: {name}")
+        return info
+
+    def notetype_by_id(self, notetype_id: int) -> NotetypeInfo:
+        key = f"\0{notetype_id}"
+        if key not in self._notetypes:
+            nt = self.col.models.get(notetype_id)
+            self._notetypes[key] = NotetypeInfo(self.col, nt) if nt else None
+        info = self._notetypes[key]
+        if info is None:
+            raise ActionError(f"model was not found: {notetype_id}")
+        return info
+
+    def _deck_and_children(self, deck_id: int) -> Set[int]:
+        if deck_id not in self._children:
+            self._children[deck_id] = set(self.col.decks.deck_and_child_ids(deck_id))
+        return self._children[deck_id]
+
+    # -- the note ------------------------------------------------------------------
+    def build(self, obj: Any, *, require_deck: bool = True) -> PreparedNote:
+        """Validate client note `obj`; the result is not added anywhere yet.
+
+        require_deck: False lets `deckName` be left out (deck_id is then None),
+        e.g. for a GUI dialog that picks its own deck.
+        """
+        if not isinstance(obj, dict):
+            raise ActionError("note must be an object")
+        model_name = obj.get("modelName")
+        if not isinstance(model_name, str):
+            raise ActionError("note: modelName is required (a string)")
+        deck_name = obj.get("deckName")
+        deck_id = None
+        if deck_name is not None or require_deck:
+            if not isinstance(deck_name, str):
+                raise ActionError("note: deckName is required (a string)")
+            deck_id = self.deck_id(deck_name)
+            if deck_id is None:
+                raise ActionError(f"deck was not found: {deck_name}")
+        info = self.notetype(model_name)
+        fields = obj.get("fields")
+        if not isinstance(fields, dict):
+            raise ActionError("note: fields is required (an object of field name: value)")
+        note = info.new_note()
+        set_fields(note, info, fields)
+        note.tags = parse_tags(obj.get("tags"))
+        prepared = PreparedNote(note=note, deck_id=deck_id, info=info)
+        self._options(prepared, obj.get("options"), deck_name)
+        prepared.media = parse_media(obj, info, self.config)
+        return prepared
+
+    def _options(self, prepared: PreparedNote, options: Any, deck_name: Optional[str]) -> None:
+        if options is None:
+            return
+        if not isinstance(options, dict):
+            raise ActionError("note: options must be an object")
+        prepared.allow_duplicate = bool(options.get("allowDuplicate", False))
+        scope_options = options.get("duplicateScopeOptions") or {}
+        if not isinstance(scope_options, dict):
+            raise ActionError("note: options.duplicateScopeOptions must be an object")
+        scope = DuplicateScope(all_note_types=bool(scope_options.get("checkAllModels", False)))
+        if options.get("duplicateScope") == "deck":
+            name = scope_options.get("deckName") or deck_name
+            deck_id = self.deck_id(name) if isinstance(name, str) else None
+            if deck_id is None:
+                scope.deck_ids = set()  # a deck that does not exist holds no twin
+            elif scope_options.get("checkChildren", False):
+                scope.deck_ids = self._deck_and_children(deck_id)
+            else:
+                scope.deck_ids = {deck_id}
+        prepared.scope = scope
+
+
+def build_note(col: Any, obj: Any, config: Optional[Dict[str, Any]] = None,
+               *, require_deck: bool = True) -> PreparedNote:
+    """Validate one client note (see NoteBuilder.build); no side effect."""
+    return NoteBuilder(col, config).build(obj, require_deck=require_deck)
+
+
+def field_value(name: str, value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ActionError(f"field {name} must be a string")
+
+
+def set_fields(note: Any, info: NotetypeInfo, fields: Dict[str, Any]) -> None:
+    """Put client `fields` (names in any case) into `note`."""
+    for name, value in fields.items():
+        note.fields[info.field_index(name)] = field_value(name, value)
+
+
+def parse_tags(tags: Any) -> List[str]:
+    """A client's tags: an array of strings (or one space-separated string)."""
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        return tags.split()
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise ActionError("note: tags must be an array of strings")
+    out: List[str] = []
+    for tag in tags:
+        out.extend(tag.split())
+    return out
+
+
+def has_media(obj: Any) -> bool:
+    """Whether a client note object carries audio, video or picture entries."""
+    return isinstance(obj, dict) and any(obj.get(kind) for kind in MEDIA_KINDS)
+
+
+def parse_media(obj: Dict[str, Any], info: NotetypeInfo,
+                config: Dict[str, Any]) -> List[MediaItem]:
+    """The audio/video/picture entries of a client note (nothing is read yet)."""
+    items: List[MediaItem] = []
+    for kind in MEDIA_KINDS:
+        entries = obj.get(kind)
+        if not entries:
+            continue
+        if isinstance(entries, dict):
+            entries = [entries]
+        if not isinstance(entries, list):
+            raise ActionError(f"note: {kind} must be an object or an array of objects")
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise ActionError(f"note: {kind} must be an object or an array of objects")
+            filename = checked_media_name(entry.get("filename"), f"{kind} filename")
+            what = f"{kind} {filename}"
+            source, location = pick_source(entry, what)
+            check_source(source, location, config, what)
+            skip_hash = entry.get("skipHash")
+            if skip_hash is not None and not isinstance(skip_hash, str):
+                raise ActionError(f"{what}: skipHash must be a string (an MD5 in hex)")
+            targets = entry.get("fields") or []
+            if isinstance(targets, str):
+                targets = [targets]
+            if not isinstance(targets, list):
+                raise ActionError(f"{what}: fields must be an array of field names")
+            indexes = []
+            for name in targets:
+                index = info.field_index(name)
+                if index not in indexes:
+                    indexes.append(index)
+            items.append(MediaItem(kind, filename, source, location, skip_hash, indexes))
+    return items
+
+
+# ---------------------------------------------------------------------------
+# Checks: empty, cloze, duplicates (in bulk)
+
+
+def first_field_key(col: Any, text: str, normalize: bool) -> str:
+    """The first field as Anki compares it for duplicates: control characters
+    dropped, NFC (unless the collection turned that off), HTML stripped but
+    media file names kept."""
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    if normalize and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return strip_html_media(col, text)
+
+
+def strip_html_media(col: Any, text: str) -> str:
+    if "<" not in text and "&" not in text:
+        return text  # nothing Anki would strip or decode
+    return compat.strip_html_media(col, text)
+
+
+def checksum(key: str) -> int:
+    """Anki's notes.csum of a first field key."""
+    return int.from_bytes(hashlib.sha1(key.encode("utf-8")).digest()[:4], "big")
+
+
+def normalizes_text(col: Any) -> bool:
+    try:
+        from anki.collection import Config
+
+        return col.get_config_bool(Config.Bool.NORMALIZE_NOTE_TEXT)
+    except Exception:
+        return True
+
+
+def cloze_problem(prepared: PreparedNote) -> Optional[str]:
+    """Why a note of a cloze note type has no card to make, if it has none."""
+    info, fields = prepared.info, prepared.note.fields
+    if any(_CLOZE.search(fields[i]) for i in info.cloze_fields if i < len(fields)):
+        return None
+    where = " or ".join(info.field_names[i] for i in info.cloze_fields)
+    return (f"cannot create note because it has no cloze deletion: note type "
+            f"{info.name} needs one like {{{{c1::text}}}} in {where}")
+
+
+def find_problems(col: Any, notes: Sequence[Optional[PreparedNote]],
+                  within_batch: bool = False) -> List[Optional[str]]:
+    """Why each note could not be added (None: it can), checked in bulk.
+
+    A note is refused when its first field is empty, when a cloze note type
+    has no cloze, or (unless it allows duplicates) when a note of the same
+    note type (any note type with checkAllModels) in its scope has the same
+    first field.  `within_batch`: a note is also a duplicate of an earlier
+    note of `notes` that can be added, as when they are added one by one.
+    Entries that are None stay None.
+    """
+    normalize = normalizes_text(col)
+    problems: List[Optional[str]] = [None] * len(notes)
+    keys: List[Optional[str]] = [None] * len(notes)
+    for i, p in enumerate(notes):
+        if p is None:
+            continue
+        key = first_field_key(col, p.note.fields[0] if p.note.fields else "", normalize)
+        if not key.strip():
+            problems[i] = EMPTY
+            continue
+        if p.info.is_cloze:
+            problem = cloze_problem(p)
+            if problem:
+                problems[i] = problem
+                continue
+        keys[i] = key
+    checked = [i for i, p in enumerate(notes)
+               if p is not None and keys[i] is not None and not p.allow_duplicate]
+    existing = _existing_twins(col, {checksum(keys[i]) for i in checked},
+                               any(notes[i].scope.deck_ids is not None for i in checked))
+    batch: Dict[str, List[Tuple[int, Optional[int]]]] = {}
+    for i, p in enumerate(notes):
+        key = keys[i]
+        if p is None or key is None or problems[i]:
+            continue
+        if not p.allow_duplicate:
+            twins = existing.get(key, []) + batch.get(key, [])
+            if any(_is_twin(p, mid, decks) for mid, decks in twins):
+                problems[i] = DUPLICATE
+                continue
+        if within_batch:
+            batch.setdefault(key, []).append((p.notetype_id, p.deck_id))
+    return problems
+
+
+def _is_twin(p: PreparedNote, mid: int, decks: Any) -> bool:
+    if mid != p.notetype_id and not p.scope.all_note_types:
+        return False
+    if p.scope.deck_ids is None:
+        return True
+    if isinstance(decks, int) or decks is None:  # a note of this batch: its deck
+        return decks in p.scope.deck_ids
+    return not decks.isdisjoint(p.scope.deck_ids)
+
+
+def _existing_twins(col: Any, checksums: Set[int], need_decks: bool) -> Dict[str, list]:
+    """Notes whose first field has one of `checksums`: key -> [(mid, deck ids)].
+
+    One query over the notes.csum index per 20,000 checksums (never `mid =`
+    in the same WHERE: SQLite would pick the mid index and scan).
+    """
+    rows: List[Any] = []
+    ordered = sorted(checksums)
+    for start in range(0, len(ordered), _SQL_CHUNK):
+        chunk = ",".join(map(str, ordered[start:start + _SQL_CHUNK]))
+        rows.extend(col.db.all(f"select id, mid, flds from notes where csum in ({chunk})"))
+    decks: Dict[int, Set[int]] = {}
+    if need_decks and rows:
+        ids = [r[0] for r in rows]
+        for start in range(0, len(ids), _SQL_CHUNK):
+            chunk = ",".join(map(str, ids[start:start + _SQL_CHUNK]))
+            for nid, did, odid in col.db.all(
+                f"select nid, did, odid from cards where nid in ({chunk})"
+            ):
+                s = decks.setdefault(nid, set())
+                s.add(did)
+                if odid:
+                    s.add(odid)
+    out: Dict[str, list] = {}
+    for nid, mid, flds in rows:
+        key = strip_html_media(col, flds.split("\x1f", 1)[0])
+        out.setdefault(key, []).append((mid, decks.get(nid, set())))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Media: fetching (worker thread) and attaching (collection thread)
+
+
+def fetch_media(prepared: PreparedNote, config: Dict[str, Any]) -> None:
+    """Read or download each media item of `prepared` (slow: not on the main
+    thread); items whose MD5 is their skipHash are marked skipped.  A failure
+    raises an ActionError naming the item."""
+    for item in prepared.media:
+        if item.content is not None or item.skipped:
+            continue
+        content = read_source(item.source, item.location, config, item.what)
+        if md5_matches(content, item.skip_hash):
+            item.skipped = True
+        else:
+            item.content = content
+
+
+def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True) -> None:
+    """Store the fetched media of `prepared` and add references to its fields.
+
+    Items with no content yet are read here (data only; paths and URLs must
+    have been fetched with fetch_media first).
+    """
+    for item in prepared.media:
+        if item.skipped:
+            continue
+        if item.content is None:
+            if item.source != "data":
+                raise ActionError(f"{item.what}: not fetched")
+            item.content = read_source(item.source, item.location, {}, item.what)
+            if md5_matches(item.content, item.skip_hash):
+                item.skipped = True
+                continue
+        stored = store_media(col, item.filename, item.content or b"", delete_existing)
+        for index in item.fields:
+            prepared.note.fields[index] += item.reference(stored)
+
+
+__all__ = [
+    "EMPTY", "DUPLICATE", "MediaItem", "DuplicateScope", "PreparedNote", "NotetypeInfo",
+    "NoteBuilder", "build_note", "set_fields", "parse_tags", "parse_media", "has_media",
+    "find_problems", "fetch_media", "attach_media", "checksum", "first_field_key",
+]

@@ -1,0 +1,76 @@
+# AnkiConnect - drive Anki over a local HTTP API.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Reading many notes at once, for notesInfo and notesModTime.
+
+One SQL query for the notes and one for their cards (per 20,000 ids), fields
+split as Anki stores them (separated by \\x1f), note type facts cached: for
+10,000 notes several times faster than loading each note through the
+backend.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+CHUNK = 20000
+
+
+def ids_sql(ids: Iterable[int]) -> str:
+    """`(1,2,3)` for an SQL IN clause; only integers ever reach the SQL."""
+    return "(" + ",".join(str(int(i)) for i in ids) + ")"
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def notes_info(col: Any, ids: Sequence[int], profile: Optional[str]) -> List[Dict[str, Any]]:
+    """notesInfo entries for `ids`, in order; `{}` for ids with no note."""
+    unique = list(dict.fromkeys(ids))
+    rows: Dict[int, Tuple[int, int, str, str]] = {}
+    cards: Dict[int, List[int]] = {}
+    for chunk in _chunks(unique):
+        where = ids_sql(chunk)
+        for nid, mid, mod, tags, flds in col.db.all(
+            f"select id, mid, mod, tags, flds from notes where id in {where}"
+        ):
+            rows[nid] = (mid, mod, tags, flds)
+        for nid, cid in col.db.all(
+            f"select nid, id from cards where nid in {where} order by nid, ord, id"
+        ):
+            cards.setdefault(nid, []).append(cid)
+    notetypes: Dict[int, Tuple[str, List[str]]] = {}
+    out: List[Dict[str, Any]] = []
+    for nid in ids:
+        row = rows.get(nid)
+        if row is None:
+            out.append({})
+            continue
+        mid, mod, tags, flds = row
+        nt = notetypes.get(mid)
+        if nt is None:
+            model = col.models.get(mid) or {"name": "", "flds": []}
+            nt = notetypes[mid] = (model["name"], [f["name"] for f in model["flds"]])
+        name, field_names = nt
+        values = flds.split("\x1f")
+        out.append({
+            "noteId": nid,
+            "profile": profile,
+            "tags": tags.split(),
+            "fields": {
+                field: {"value": values[i] if i < len(values) else "", "order": i}
+                for i, field in enumerate(field_names)
+            },
+            "modelName": name,
+            "mod": mod,
+            "cards": cards.get(nid, []),
+        })
+    return out
+
+
+def note_mod_times(col: Any, ids: Sequence[int]) -> List[Dict[str, Any]]:
+    """`{noteId, mod}` for each id, in order; `{}` for ids with no note."""
+    mods: Dict[int, int] = {}
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        mods.update(col.db.all(f"select id, mod from notes where id in {ids_sql(chunk)}"))
+    return [{"noteId": nid, "mod": mods[nid]} if nid in mods else {} for nid in ids]
