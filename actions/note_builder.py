@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import hashlib
 import html
+import random
 import re
+import string
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
@@ -58,6 +60,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # Anki drops these from fiel
 _CLOZE = re.compile(r"\{\{c\d+::", re.S)
 _CLOZE_FIELD = re.compile(r"\{\{[^}]*?cloze:([^}]+?)\}\}")
 _SQL_CHUNK = 20000
+#: The characters of Anki's note guids (base 91), in Anki's order.
+_GUID_CHARS = string.ascii_letters + string.digits + "!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+_GUID_PAIRS = [a + b for a in _GUID_CHARS for b in _GUID_CHARS]  # two digits at a time
+
+
+def new_guid() -> str:
+    """A random note guid in Anki's format (64 random bits in base 91)."""
+    n = random.getrandbits(64) or 1
+    out = []
+    while n:
+        n, r = divmod(n, 8281)
+        out.append(_GUID_PAIRS[r])
+    return "".join(reversed(out)).lstrip(_GUID_CHARS[0])
 
 
 # ---------------------------------------------------------------------------
@@ -149,14 +164,12 @@ class NotetypeInfo:
 
     def new_note(self) -> Any:
         """A fresh unsaved note of this type (cheaper than col.new_note)."""
-        from anki.utils import guid64
-
         if self._template is None:
             self._template = self._col.new_note(self.notetype)
         template = self._template
         note = type(template).__new__(type(template))
         note.__dict__.update(template.__dict__)
-        note.guid = guid64()
+        note.guid = new_guid()
         note.fields = [""] * len(self.field_names)
         note.tags = []
         return note

@@ -79,22 +79,39 @@ class NoteActions:
         return [None if isinstance(r, str) else r for r in results]
 
     def _add_notes(self, objs: List[Any], name: str) -> List[Union[int, str]]:
-        """Add client notes; returns per note its id or why it was not added."""
+        """Add client notes; returns per note its id or why it was not added.
+
+        Notes whose media must be read from a path or downloaded are checked
+        first (nothing is fetched for a note that cannot be added), fetched on
+        this thread, and then added on the main thread; without such media
+        everything happens in one main-thread step.
+        """
         config = self.config()
-        if not any(has_media(obj) for obj in objs):
-            return self.on_main(lambda: self._add_step(name, self._prepare(objs, config, False)))
-        # Check first (nothing is downloaded for a note that cannot be added),
-        # fetch on this thread, then add on the main thread.
-        prepared = self.on_main(lambda: self._prepare(objs, config, True))
+
+        def prepare_or_add() -> Any:
+            prepared = self._prepare(objs, config)
+            if not any(_needs_fetch(p) for p in prepared):
+                return self._add_step(name, prepared)
+            valid = [p if isinstance(p, PreparedNote) else None for p in prepared]
+            for i, problem in enumerate(find_problems(self.col, valid, within_batch=True)):
+                if problem:
+                    prepared[i] = problem
+            return _Pending(prepared)
+
+        outcome = self.on_main(prepare_or_add)
+        if not isinstance(outcome, _Pending):
+            return outcome
+        prepared = outcome.prepared
         for i, p in enumerate(prepared):
-            if isinstance(p, PreparedNote) and p.media:
+            if _needs_fetch(p):
                 try:
                     fetch_media(p, config)
                 except ActionError as e:
                     prepared[i] = str(e)
         return self.on_main(lambda: self._add_step(name, prepared))
 
-    def _prepare(self, objs: List[Any], config: dict, check: bool) -> List[Any]:
+    def _prepare(self, objs: List[Any], config: dict) -> List[Any]:
+        """Build each client note: a PreparedNote, or the error why it is invalid."""
         builder = NoteBuilder(self.col, config)
         out: List[Any] = []
         for obj in objs:
@@ -102,11 +119,6 @@ class NoteActions:
                 out.append(builder.build(obj))
             except ActionError as e:
                 out.append(str(e))
-        if check:
-            valid = [p if isinstance(p, PreparedNote) else None for p in out]
-            for i, problem in enumerate(find_problems(self.col, valid, within_batch=True)):
-                if problem:
-                    out[i] = problem
         return out
 
     def _add_step(self, name: str, prepared: List[Any]) -> List[Union[int, str]]:
@@ -462,6 +474,18 @@ class NoteActions:
 
 # ---------------------------------------------------------------------------
 # Helpers
+
+
+class _Pending:
+    """Notes checked on the main thread whose media still must be fetched."""
+
+    def __init__(self, prepared: List[Any]) -> None:
+        self.prepared = prepared
+
+
+def _needs_fetch(p: Any) -> bool:
+    return isinstance(p, PreparedNote) and any(
+        m.source != "data" and m.content is None and not m.skipped for m in p.media)
 
 
 def _detail(problem: Optional[str]) -> Dict[str, Any]:
