@@ -126,15 +126,14 @@ def update_deck_configs(
 # ---------------------------------------------------------------------------
 # Notes
 
-from typing import Any, Iterable, Tuple  # noqa: E402
+from typing import Any, Callable, Iterable, Optional, Tuple  # noqa: E402
 
 
 def add_notes(col: Any, requests: Iterable[Tuple[Any, int]]) -> None:
     """Add (note, deck_id) pairs; each note gets its id.
 
     Anki 23.10+ adds them all in one backend call (`col.add_notes`); 2.1.66
-    lacks it, so there they are added one by one (the caller's undo step
-    still makes them a single undo entry).
+    lacks it, so there they are added one by one (`add_each`).
     """
     requests = list(requests)
     add_many = getattr(col, "add_notes", None)
@@ -143,8 +142,32 @@ def add_notes(col: Any, requests: Iterable[Tuple[Any, int]]) -> None:
 
         add_many([AddNoteRequest(note=note, deck_id=did) for note, did in requests])
         return
-    for note, did in requests:
-        col.add_note(note, did)
+    add_each(col, requests)
+
+
+def add_each(col: Any, requests: Iterable[Tuple[Any, int]],
+             on_error: Optional[Callable[[Any, Exception], None]] = None) -> None:
+    """Add notes one by one, each an Anki operation of its own.
+
+    Anki keeps only its last 30 undo entries, so the operations are folded
+    into one entry as they go (the caller's undo step then takes that one
+    in).  `on_error(note, error)`: a note that fails is reported there and
+    the others are still added; without it the first failure raises.
+    """
+    step = col.add_custom_undo_entry("AnkiConnect: adding notes")
+    for count, (note, did) in enumerate(requests, 1):
+        try:
+            col.add_note(note, did)
+        except Exception as e:
+            if on_error is None:
+                raise
+            on_error(note, e)
+        if count % 20 == 0:
+            col.merge_undo_entries(step)
+    try:
+        col.merge_undo_entries(step)
+    except Exception:  # nothing was added after the step
+        pass
 
 
 def strip_html_media(col: Any, text: str) -> str:

@@ -87,9 +87,11 @@ class MediaActions:
             entries = list(os.scandir(media_dir))
         except OSError as e:
             raise ActionError(f"getMediaFilesNames: cannot read the media folder: {e}") from None
+        hidden_too = pattern.startswith(".")  # as glob: "*" skips dot files
         return sorted(
             e.name for e in entries
             if e.is_file() and fnmatch.fnmatchcase(e.name, pattern)
+            and (hidden_too or not e.name.startswith("."))
         )
 
     @action()

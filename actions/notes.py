@@ -139,16 +139,45 @@ class NoteActions:
                 compat.add_notes(col, [(p.note, p.deck_id) for _, p in adding])
             except Exception:  # find the culprit(s): add one by one
                 self.host.log.exception("%s: adding in one call failed", name)
+                failed: Dict[int, str] = {}
+
+                def note_failed(note: Any, error: Exception) -> None:
+                    failed[id(note)] = f"cannot create note: {error}"
+                    note.id = 0
+
+                compat.add_each(col, [(p.note, p.deck_id) for _, p in adding], note_failed)
                 for i, p in adding:
-                    try:
-                        col.add_note(p.note, p.deck_id)
-                    except Exception as e:
-                        results[i] = f"cannot create note: {e}"
-                        p.note.id = 0
+                    if id(p.note) in failed:
+                        results[i] = failed[id(p.note)]
             for i, p in adding:
                 if p.note.id:
                     results[i] = p.note.id
         return results
+
+    def prepare_client_note(self, obj: Any, *, require_deck: bool = True,
+                            check: bool = False) -> PreparedNote:
+        """For other actions (e.g. guiAddCards): a client note, validated and
+        with its media read or downloaded, not yet stored or added.
+
+        Call it from an HTTP worker thread (an action declared
+        `main_thread=False`): the note is built on the main thread, media
+        are fetched on the calling thread.  Then, on the main thread,
+        `attach_media(self.col, prepared)` stores the media and appends the
+        references to `prepared.note`'s fields.  `check`: also refuse an
+        empty, cloze-less or duplicate note, as addNote does.
+        """
+        config = self.config()
+
+        def build() -> PreparedNote:
+            prepared = NoteBuilder(self.col, config).build(obj, require_deck=require_deck)
+            problem = find_problems(self.col, [prepared])[0] if check else None
+            if problem:
+                raise ActionError(problem)
+            return prepared
+
+        prepared = self.on_main(build)
+        fetch_media(prepared, config)
+        return prepared
 
     # -- checking ----------------------------------------------------------------
     def _can_add(self, notes: List[Dict[str, Any]]) -> List[Optional[str]]:

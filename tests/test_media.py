@@ -411,3 +411,24 @@ def test_add_note_with_media_is_one_undo_step(api, anki):
     anki.driver("mw.col.undo()")
     assert api.call("notesInfo", notes=[nid]) == [{}]
     api.call("deleteMediaFile", filename="_undo.mp3")
+
+
+def test_note_helper_for_other_actions(api, anki):
+    """prepare_client_note + attach_media: what guiAddCards builds on."""
+    got = anki.driver(f"""
+from importlib import import_module
+nb = import_module(type(ac.connect).__module__.rsplit(".", 1)[0] + ".actions.note_builder")
+p = ac.connect.prepare_client_note({{
+    "modelName": "Basic", "fields": {{"front": "helper"}},
+    "audio": {{"data": {b64(MP3)!r}, "filename": "_helper.mp3", "fields": ["Back"]}}}},
+    require_deck=False)
+before = mw.col.media.have("_helper.mp3")
+nb.attach_media(mw.col, p)
+result = [p.deck_id, p.note.fields, before, mw.col.media.have("_helper.mp3"), p.note.id]
+""")
+    assert got == [None, ["helper", "[sound:_helper.mp3]"], False, True, 0]
+    assert api.call("findNotes", query="") == []
+    with pytest.raises(RuntimeError, match="cannot create note because it is empty"):
+        anki.driver("ac.connect.prepare_client_note({'modelName': 'Basic', 'fields': {}}, "
+                    "require_deck=False, check=True)")
+    api.call("deleteMediaFile", filename="_helper.mp3")
