@@ -60,6 +60,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # Anki drops these from fiel
 _CLOZE = re.compile(r"\{\{c\d+::", re.S)
 _CLOZE_FIELD = re.compile(r"\{\{[^}]*?cloze:([^}]+?)\}\}")
 _SQL_CHUNK = 20000
+#: Notes by first-field checksum.  Only `csum` in the WHERE, so SQLite uses
+#: the notes.csum index (with `mid = ?` too it would pick the mid index).
+TWINS_SQL = "select id, mid, flds from notes where csum in ({})"
 #: The characters of Anki's note guids (base 91), in Anki's order.
 _GUID_CHARS = string.ascii_letters + string.digits + "!#$%&()*+,-./:;<=>?@[]^_`{|}~"
 _GUID_PAIRS = [a + b for a in _GUID_CHARS for b in _GUID_CHARS]  # two digits at a time
@@ -453,14 +456,14 @@ def _is_twin(p: PreparedNote, mid: int, decks: Any) -> bool:
 def _existing_twins(col: Any, checksums: Set[int], need_decks: bool) -> Dict[str, list]:
     """Notes whose first field has one of `checksums`: key -> [(mid, deck ids)].
 
-    One query over the notes.csum index per 20,000 checksums (never `mid =`
-    in the same WHERE: SQLite would pick the mid index and scan).
+    One query (TWINS_SQL) per 20,000 checksums, and one for their cards'
+    decks when a deck scope needs them.
     """
     rows: List[Any] = []
     ordered = sorted(checksums)
     for start in range(0, len(ordered), _SQL_CHUNK):
         chunk = ",".join(map(str, ordered[start:start + _SQL_CHUNK]))
-        rows.extend(col.db.all(f"select id, mid, flds from notes where csum in ({chunk})"))
+        rows.extend(col.db.all(TWINS_SQL.format(chunk)))
     decks: Dict[int, Set[int]] = {}
     if need_decks and rows:
         ids = [r[0] for r in rows]

@@ -73,9 +73,10 @@ class NoteActions:
         Example: {"notes": [{"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}, "tags": ["yomichan"]}, {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "twin"}}]} -> [1496198395707, null]
         """
         results = self._add_notes(notes, "addNotes")
-        for i, result in enumerate(results):
-            if isinstance(result, str):
-                self.host.log.info("addNotes: note %d not added: %s", i, result)
+        failed = [(i, r) for i, r in enumerate(results) if isinstance(r, str)]
+        if failed:
+            self.host.log.info("addNotes: %d of %d notes not added (note %d: %s)",
+                               len(failed), len(results), *failed[0])
         return [None if isinstance(r, str) else r for r in results]
 
     def _add_notes(self, objs: List[Any], name: str) -> List[Union[int, str]]:

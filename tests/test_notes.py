@@ -417,3 +417,30 @@ result = True
     finally:
         anki.driver("aqt.dialogs._dialogs['Browser'][1].close()")
         anki.wait_for("result = aqt.dialogs._dialogs['Browser'][1] is None")
+
+
+# -- in bulk ---------------------------------------------------------------------------
+
+
+def test_duplicate_query_uses_the_checksum_index(api, anki):
+    plan = anki.driver("""
+from importlib import import_module
+nb = import_module(type(ac.connect).__module__.rsplit(".", 1)[0] + ".actions.note_builder")
+result = [str(row) for row in mw.col.db.all("explain query plan " + nb.TWINS_SQL.format("1,2,3"))]
+""")
+    assert any("csum" in row for row in plan), plan
+
+
+def test_bulk_add_check_and_read(api):
+    first = api.call("addNotes", notes=[basic(f"word {i}", str(i)) for i in range(0, 2000, 2)])
+    assert all(first)
+    notes = [basic(f"word {i}", str(i)) for i in range(2000)]
+    can = api.call("canAddNotes", notes=notes)
+    assert can == [i % 2 == 1 for i in range(2000)]
+    second = api.call("addNotes", notes=notes)
+    assert [r is not None for r in second] == can
+    ids = api.call("findNotes", query="")
+    assert len(ids) == 2000
+    infos = api.call("notesInfo", notes=ids)
+    assert sorted(int(i["fields"]["Back"]["value"]) for i in infos) == list(range(2000))
+    assert all(len(i["cards"]) == 1 and i["modelName"] == "Basic" for i in infos)
