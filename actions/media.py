@@ -19,6 +19,7 @@ from .media_source import (
     media_file_path,
     pick_source,
     read_source,
+    release_memory,
     store_media,
 )
 
@@ -54,9 +55,22 @@ class MediaActions:
         what = f"storeMediaFile {name}"
         kind, value = pick_source({"data": data, "path": path, "url": url}, what)
         content = read_source(kind, value, self.config(), what)
-        if md5_matches(content, skipHash):
-            return None
-        return self.on_main(lambda: store_media(self.col, name, content, deleteExisting))
+        size = len(content)
+        try:
+            if md5_matches(content, skipHash):
+                return None
+            return self._store(name, content, deleteExisting)
+        finally:
+            del content
+            release_memory(size)
+
+    def _store(self, name: str, content: bytes, delete_existing: bool) -> str:
+        # Writing goes through Anki's backend, which serialises collection
+        # access itself and lets other threads run while it writes, so a large
+        # file does not hold Anki's main thread (as Anki's own background
+        # media operations do).
+        col = self.on_main(lambda: self.col)
+        return store_media(col, name, content, delete_existing)
 
     @action(main_thread=False)
     def retrieveMediaFile(self, filename: str) -> Union[str, bool]:
@@ -72,7 +86,12 @@ class MediaActions:
         if found is None:
             return False
         with open(found, "rb") as f:
-            return base64.b64encode(f.read()).decode("ascii")
+            content = f.read()
+        encoded = base64.b64encode(content).decode("ascii")
+        size = len(content)
+        del content
+        release_memory(size)
+        return encoded
 
     @action()
     def getMediaFilesNames(self, pattern: str = "*") -> List[str]:
