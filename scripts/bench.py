@@ -96,8 +96,10 @@ class Floor:
     """A collection in this process, to do the same work without AnkiConnect."""
 
     def __init__(self) -> None:
+        import anki.lang
         from anki.collection import Collection
 
+        anki.lang.set_lang("en")  # the library needs a language for HTML stripping
         self.dir = tempfile.mkdtemp(prefix="bench-floor-")
         self.col = Collection(os.path.join(self.dir, "collection.anki2"))
         self.basic = self.col.models.by_name("Basic")
