@@ -121,3 +121,52 @@ def update_deck_configs(
     if not limits.new_today_active:
         limits.ClearField("new_today")
     return col.decks.update_deck_configs(request)
+
+
+# -- sync -------------------------------------------------------------------
+
+import inspect as _inspect
+from typing import Any as _Any
+
+
+def _takes(method: _Any, name: str) -> bool:
+    try:
+        return name in _inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def sync_login(col: _Any, username: str, password: str, endpoint: _Any) -> _Any:
+    """Log in to AnkiWeb or the sync server at `endpoint`; the SyncAuth.
+    (Anki before 2.1.57 had no custom endpoint.)"""
+    if _takes(col.sync_login, "endpoint"):
+        return col.sync_login(username=username, password=password, endpoint=endpoint)
+    return col.sync_login(username=username, password=password)
+
+
+def sync_collection(col: _Any, auth: _Any) -> _Any:
+    """A normal sync of the collection only; media is synced on its own
+    afterwards (`sync_media` is a parameter since Anki 2.1.6x)."""
+    if _takes(col.sync_collection, "sync_media"):
+        return col.sync_collection(auth, False)
+    return col.sync_collection(auth)
+
+
+def full_sync(col: _Any, auth: _Any, upload: bool) -> None:
+    """Replace the server's collection (upload) or this one (download); the
+    caller closes the collection for it and reopens it afterwards.
+    (`full_upload_or_download` since Anki 2.1.57; before, two methods.)"""
+    if hasattr(col, "full_upload_or_download"):
+        col.full_upload_or_download(auth=auth, server_usn=None, upload=upload)
+    elif upload:
+        col.full_upload(auth)
+    else:
+        col.full_download(auth)
+
+
+def media_sync_active(col: _Any) -> bool:
+    """Whether a media sync started by `col.sync_media` is still running;
+    raises if it failed.  (Where `media_sync_status` is missing, `sync_media`
+    itself waits until it is done.)"""
+    status = getattr(col, "media_sync_status", None)
+    return bool(status().active) if status is not None else False
