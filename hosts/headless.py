@@ -90,12 +90,21 @@ class HeadlessHost(Host):
             if item is None:
                 break
             call, fn = item
-            call.run(fn)
+            call.run(lambda: self._run_and_save(fn))
         col, self._col = self._col, None
         try:
             col.close()
         except Exception:
             self.log.exception("closing the collection failed")
+
+    def _run_and_save(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        finally:  # committed before the reply goes out (Anki before 23.10)
+            try:
+                compat.autosave(self._col)
+            except Exception:
+                self.log.exception("saving the collection failed")
 
     def close(self) -> None:
         """Finish the action in progress, close the collection, stop the thread."""
@@ -165,14 +174,15 @@ class HeadlessHost(Host):
         A full sync (the two sides cannot be merged) happens only when
         `full_sync` says which side wins; otherwise it is reported.
         """
-        from anki.errors import SyncError, SyncErrorKind
+        from anki.errors import Interrupted, NetworkError, SyncError, SyncErrorKind
 
         with self._sync_lock:
             try:
+                logged_in = self._sync_auth is not None
                 try:
                     out = self.run_on_main(lambda: self._sync_collection(self._auth()))
                 except SyncError as e:
-                    if e.kind is not SyncErrorKind.AUTH or self._sync_auth is None:
+                    if e.kind is not SyncErrorKind.AUTH or not logged_in:
                         raise
                     self._sync_auth = None  # the saved login expired: log in again
                     out = self.run_on_main(lambda: self._sync_collection(self._auth()))
@@ -185,6 +195,10 @@ class HeadlessHost(Host):
                 if e.kind is SyncErrorKind.AUTH:
                     self._sync_auth = None
                 raise ActionError(f"sync: {e}") from None
+            except NetworkError as e:
+                raise ActionError(f"sync: cannot reach the sync server: {e}") from None
+            except Interrupted:
+                raise ActionError("sync: interrupted (the server is stopping)") from None
 
     def _auth(self) -> Any:
         if self._sync_auth is None:
@@ -225,10 +239,14 @@ class HeadlessHost(Host):
             col.models._clear_cache()
 
     def _sync_media(self, auth: Any) -> None:
-        """Sync media and wait for it, without holding the collection's thread."""
-        self.run_on_main(lambda: self.col.sync_media(auth))
+        """Sync media and wait for it, without holding the collection's thread
+        (media sync calls are safe off it: Anki makes them from a background
+        thread too)."""
         try:
-            # media_sync_status is safe off the collection's thread (as in Anki)
+            if not compat.media_sync_in_background(self.col):
+                self.col.sync_media(auth)
+                return
+            self.run_on_main(lambda: self.col.sync_media(auth))
             while compat.media_sync_active(self.col):
                 time.sleep(MEDIA_POLL_SECONDS)
         except ActionError:

@@ -261,11 +261,16 @@ class HeadlessProcess:
         args: Tuple[str, ...] = (),
         port: Optional[int] = None,
         base: Optional[Path] = None,
+        flags: bool = True,
+        address: str = "127.0.0.1",
     ) -> None:
         self._own_base = base is None
         self.base = Path(base or tempfile.mkdtemp(prefix="ankiconnect-headless-"))
         self.collection = Path(collection or self.base / "collection" / "collection.anki2")
         self.port = port or free_port()
+        #: False: no --collection and --port (the test sets them otherwise)
+        self.flags = flags
+        self.address = address
         self.driver_port = free_port()
         self.extra_env = env or {}
         self.args = tuple(args)
@@ -280,8 +285,10 @@ class HeadlessProcess:
             link.symlink_to(REPO, target_is_directory=True)
 
     def command(self) -> list:
-        return [sys.executable, "-m", "ankiconnect", "serve",
-                "--collection", str(self.collection), "--port", str(self.port), *self.args]
+        cmd = [sys.executable, "-m", "ankiconnect", "serve"]
+        if self.flags:
+            cmd += ["--collection", str(self.collection), "--port", str(self.port)]
+        return cmd + list(self.args)
 
     def environment(self) -> Dict[str, str]:
         env = dict(os.environ)
@@ -313,7 +320,7 @@ class HeadlessProcess:
                 raise RuntimeError(f"the headless server exited early; log:\n{self.log()}")
             try:
                 if self.driver("result = True", timeout=5):
-                    with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    with socket.create_connection((self.address, self.port), timeout=1):
                         return
             except (OSError, RuntimeError, ValueError):
                 pass
@@ -346,7 +353,9 @@ class HeadlessProcess:
             return ""
 
     def client(self, key: Optional[str] = None) -> ApiClient:
-        return ApiClient(self.port, key=key)
+        client = ApiClient(self.port, host=self.address, key=key)
+        client.host_kind = "headless"
+        return client
 
     def driver(self, source: str, timeout: float = 120) -> Any:
         """Run Python on the collection's thread (`col`, `host`, `ac` in
