@@ -126,7 +126,6 @@ def update_deck_configs(
 # -- sync -------------------------------------------------------------------
 
 import inspect as _inspect
-from typing import Any as _Any
 
 
 def _takes(method: _Any, name: str) -> bool:

@@ -206,7 +206,7 @@ class HeadlessHost(Host):
             user, password = config.get("syncUser"), config.get("syncPassword")
             if not user or not password:
                 raise ActionError(
-                    "sync: no sync account is set up: set ANKICONNECT_SYNC_USER and "
+                    "sync: not logged in to a sync account: set ANKICONNECT_SYNC_USER and "
                     "ANKICONNECT_SYNC_PASSWORD (and ANKICONNECT_SYNC_ENDPOINT for a "
                     "self-hosted server)"
                 )

@@ -162,7 +162,7 @@ def test_unmergeable_changes_need_a_chosen_full_sync(sync_server, servers):
 def test_sync_errors_are_clear(sync_server, servers):
     nobody = servers("nobody")
     error = sync_error(nobody.client())
-    assert "no sync account" in error and "ANKICONNECT_SYNC_USER" in error
+    assert "not logged in to a sync account" in error and "ANKICONNECT_SYNC_USER" in error
     wrong = servers("wrong", "carol", password="not-it", endpoint=sync_server.endpoint)
     error = sync_error(wrong.client())
     assert error.startswith("sync: ") and "password" in error.lower()
