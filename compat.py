@@ -137,8 +137,8 @@ def _takes(method: _Any, name: str) -> bool:
 
 def sync_login(col: _Any, username: str, password: str, endpoint: _Any) -> _Any:
     """Log in to AnkiWeb or the sync server at `endpoint`; the SyncAuth.
-    (Anki before 2.1.57 had no custom endpoint; up to 2.1.66 at least, the
-    SyncAuth it returns does not carry the endpoint, so it is set here.)"""
+    (In 2.1.66 the SyncAuth it returns does not carry the endpoint, so it is
+    set here; much older Anki had no custom endpoint at all.)"""
     if not _takes(col.sync_login, "endpoint"):
         return col.sync_login(username=username, password=password)
     auth = col.sync_login(username=username, password=password, endpoint=endpoint)
@@ -178,7 +178,7 @@ def sync_collection(col: _Any, auth: _Any) -> _Any:
 def full_sync(col: _Any, auth: _Any, upload: bool) -> None:
     """Replace the server's collection (upload) or this one (download); the
     caller closes the collection for it and reopens it afterwards.
-    (`full_upload_or_download` since Anki 2.1.57; before, two methods.)"""
+    (`full_upload_or_download` since Anki 23.10; 2.1.66 has two methods.)"""
     if hasattr(col, "full_upload_or_download"):
         col.full_upload_or_download(auth=auth, server_usn=None, upload=upload)
     elif upload:

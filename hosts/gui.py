@@ -304,7 +304,7 @@ class AnkiHost(Host):
         run = aqt_sync.full_upload if upload else aqt_sync.full_download
         if len(inspect.signature(run).parameters) >= 3:  # (mw, server_usn, on_done)
             self.mw.closeAllWindows(lambda: run(self.mw, None, done))
-        else:  # Anki before 2.1.57: (mw, on_done)
+        else:  # Anki before 23.10: (mw, on_done)
             self.mw.closeAllWindows(lambda: run(self.mw, done))
 
     def _wait_for_media_sync(self) -> None:
