@@ -15,11 +15,11 @@ package's modules can be used without Anki's GUI.
 
 
 def _anki_main_window():
-    try:
-        import aqt
-    except ImportError:
-        return None
-    return getattr(aqt, "mw", None)
+    # Anki has imported aqt before it loads add-ons; anywhere else aqt (and
+    # with it Qt) is not imported at all.
+    import sys
+
+    return getattr(sys.modules.get("aqt"), "mw", None)
 
 
 _mw = _anki_main_window()

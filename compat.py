@@ -176,3 +176,80 @@ def strip_html_media(col: Any, text: str) -> str:
     from anki.collection import StripHtmlMode
 
     return col._backend.strip_html(text=text, mode=StripHtmlMode.PRESERVE_MEDIA_FILENAMES)
+
+
+# -- sync -------------------------------------------------------------------
+
+import inspect as _inspect
+
+
+def _takes(method: _Any, name: str) -> bool:
+    try:
+        return name in _inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def sync_login(col: _Any, username: str, password: str, endpoint: _Any) -> _Any:
+    """Log in to AnkiWeb or the sync server at `endpoint`; the SyncAuth.
+    (In 2.1.66 the SyncAuth it returns does not carry the endpoint, so it is
+    set here; much older Anki had no custom endpoint at all.)"""
+    if not _takes(col.sync_login, "endpoint"):
+        return col.sync_login(username=username, password=password)
+    auth = col.sync_login(username=username, password=password, endpoint=endpoint)
+    if endpoint and not auth.endpoint:
+        auth.endpoint = endpoint
+    return auth
+
+
+def legacy_transaction(col: _Any) -> bool:
+    """Anki before 23.10 keeps a DB transaction open on the Python side,
+    committed by `col.autosave()`/`col.save()` (Anki's GUI autosaves after
+    every operation); newer Anki commits each operation itself."""
+    return hasattr(col.db, "begin")
+
+
+def autosave(col: _Any) -> None:
+    """Commit what the last action changed, where Anki leaves that to us."""
+    if col.db is not None and legacy_transaction(col):
+        col.autosave()
+
+
+def sync_collection(col: _Any, auth: _Any) -> _Any:
+    """A normal sync of the collection only; media is synced on its own
+    afterwards (`sync_media` is a parameter since Anki 23.10)."""
+    if _takes(col.sync_collection, "sync_media"):
+        return col.sync_collection(auth, False)
+    legacy = legacy_transaction(col)
+    if legacy:  # the sync runs outside the Python side's transaction
+        col.save(trx=False)
+    try:
+        return col.sync_collection(auth)
+    finally:
+        if legacy:
+            col.db.begin()
+
+
+def full_sync(col: _Any, auth: _Any, upload: bool) -> None:
+    """Replace the server's collection (upload) or this one (download); the
+    caller closes the collection for it and reopens it afterwards.
+    (`full_upload_or_download` since Anki 23.10; 2.1.66 has two methods.)"""
+    if hasattr(col, "full_upload_or_download"):
+        col.full_upload_or_download(auth=auth, server_usn=None, upload=upload)
+    elif upload:
+        col.full_upload(auth)
+    else:
+        col.full_download(auth)
+
+
+def media_sync_in_background(col: _Any) -> bool:
+    """True where `col.sync_media` starts the media sync and returns, to be
+    followed with `media_sync_active`; before Anki 23.10 it syncs and returns
+    when done (Anki ran it on a background thread)."""
+    return hasattr(col, "media_sync_status")
+
+
+def media_sync_active(col: _Any) -> bool:
+    """Whether a media sync started by `col.sync_media` is still running;
+    raises if it failed."""
+    return bool(col.media_sync_status().active)

@@ -330,7 +330,8 @@ class WebServer:
             return
         for channel in list(server._map.values()):
             try:
-                channel.handle_close()
+                # the listening socket is closed as is (its handle_close warns)
+                channel.close() if channel is server else channel.handle_close()
             except Exception:
                 pass
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)

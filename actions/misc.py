@@ -3,7 +3,7 @@
 """Miscellaneous actions: the API itself, profiles and sync."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Literal, Optional
 
 from ..util import API_VERSION, ActionError, action
 
@@ -185,13 +185,23 @@ class MiscActions:
         return False
 
     @action(main_thread=False)
-    def sync(self) -> None:
-        """Sync the collection (and media) with AnkiWeb or the configured server.
+    def sync(self, fullSync: Optional[Literal["upload", "download"]] = None) -> None:
+        """Sync the collection and its media with AnkiWeb or a self-hosted sync server.
 
-        In Anki this runs Anki's own sync, as the Sync button does, and the
-        reply comes when it has finished.  Fails clearly when the profile is
-        not logged in to a sync account.
+        The reply comes when both are synced.  In Anki this is Anki's own
+        sync, as its Sync button does, with the profile's sync account; it
+        fails clearly when the profile is not logged in.  The headless server
+        logs in with `ANKICONNECT_SYNC_USER` and `ANKICONNECT_SYNC_PASSWORD`
+        (and `ANKICONNECT_SYNC_ENDPOINT` for a self-hosted server).
+
+        Sometimes the two collections cannot be merged (the first sync of a
+        collection, or after a note type was changed) and a full sync must
+        replace one side with the other.  Without `fullSync` nothing is
+        replaced and the error says so and which choices there are.
+
+        fullSync: what to do if a full sync is required: `"upload"` replaces the server's collection with this one, `"download"` replaces this one with the server's.  A normal sync ignores it.
 
         Example: {} -> null
+        Example: {"fullSync": "upload"} -> null
         """
-        self.host.sync()
+        self.host.sync(fullSync)

@@ -7,7 +7,9 @@ Qt event: the action runs as soon as the event loop is free, with no timer.
 """
 from __future__ import annotations
 
+import inspect
 import threading
+import time
 from concurrent.futures import Future
 from typing import Any, Callable, List, Optional, Set
 
@@ -233,30 +235,84 @@ class AnkiHost(Host):
         return answer
 
     # -- sync -----------------------------------------------------------------
-    def sync(self) -> None:
+    def sync(self, full_sync: Optional[str] = None) -> None:
+        """Anki's own sync, as its Sync button does; returns when the
+        collection and media are synced.
+
+        The server is asked first (off the main thread) whether a full sync is
+        needed, so that it is reported, or done in the direction `full_sync`
+        names, instead of waiting on Anki's question to the user.
+        """
         mw = self.mw
 
-        def start() -> Future:
+        def profile_auth() -> Any:
             self.window("sync")
-            if not mw.pm.sync_auth():
+            auth = mw.pm.sync_auth()
+            if not auth:
                 raise ActionError("sync: Anki is not logged in to a sync account")
-            done: Future = Future()
+            return auth
 
-            def finished() -> None:
-                gui_hooks.sync_did_finish.remove(finished)
-                if not done.done():
-                    done.set_result(None)
-
-            gui_hooks.sync_did_finish.append(finished)
-            trigger = getattr(mw, "on_sync_button_clicked", None) or mw.onSync
-            trigger()
-            return done
-
-        done = self.run_on_main(start)
+        auth = self.run_on_main(profile_auth)
+        self._wait_for_media_sync()  # meanwhile the Sync button only shows the media log
         try:
-            done.result(timeout=SYNC_TIMEOUT)
+            status = self.col.sync_status(auth)
+        except Exception as e:
+            raise ActionError(f"sync: {e}") from None
+        if status.required == status.FULL_SYNC:
+            if full_sync not in ("upload", "download"):
+                raise ActionError(
+                    "sync: this collection and the server's cannot be merged: a full sync "
+                    "is required, which replaces one side with the other; call sync with "
+                    '"fullSync": "upload" to replace the server\'s collection with this one, '
+                    'or "download" to replace this one with the server\'s'
+                )
+            self._wait_on_main(lambda done: self._full_sync(full_sync == "upload", done))
+            self._wait_for_media_sync()
+        self._wait_on_main(self._sync_button)
+        self._wait_for_media_sync()
+        if not self.run_on_main(mw.pm.sync_auth):
+            raise ActionError("sync: the sync server refused Anki's login; log in again in Anki")
+
+    def _wait_on_main(self, start: Callable[[Callable[[], None]], None]) -> None:
+        """Run `start(done)` on the main thread and wait until it calls `done`."""
+        finished: Future = Future()
+
+        def done() -> None:
+            if not finished.done():
+                finished.set_result(None)
+
+        self.run_on_main(lambda: start(done))
+        try:
+            finished.result(timeout=SYNC_TIMEOUT)
         except Exception:
             raise ActionError("sync: Anki's sync did not finish in time") from None
+
+    def _sync_button(self, done: Callable[[], None]) -> None:
+        def finished() -> None:
+            gui_hooks.sync_did_finish.remove(finished)
+            done()
+
+        gui_hooks.sync_did_finish.append(finished)
+        trigger = getattr(self.mw, "on_sync_button_clicked", None) or self.mw.onSync
+        trigger()
+
+    def _full_sync(self, upload: bool, done: Callable[[], None]) -> None:
+        """Anki's own full upload or download, without its confirmation dialog;
+        media follows in the normal sync after it."""
+        from aqt import sync as aqt_sync
+
+        run = aqt_sync.full_upload if upload else aqt_sync.full_download
+        if len(inspect.signature(run).parameters) >= 3:  # (mw, server_usn, on_done)
+            self.mw.closeAllWindows(lambda: run(self.mw, None, done))
+        else:  # Anki before 23.10: (mw, on_done)
+            self.mw.closeAllWindows(lambda: run(self.mw, done))
+
+    def _wait_for_media_sync(self) -> None:
+        deadline = time.monotonic() + SYNC_TIMEOUT
+        while self.mw.media_syncer.is_syncing():
+            if time.monotonic() > deadline:
+                raise ActionError("sync: Anki's media sync did not finish in time")
+            time.sleep(0.05)
 
 
 def addon_module_name(module: str) -> str:

@@ -45,6 +45,7 @@ class ApiClient:
         self.port = port
         self.host = host
         self.key = key
+        self.host_kind = "gui"  # or "headless": which host the `api` fixture gave
         self._local = threading.local()
 
     def _conn(self) -> http.client.HTTPConnection:
@@ -243,12 +244,136 @@ class AnkiProcess:
             time.sleep(interval)
 
 
-RESET_COLLECTION = """
-from anki.collection import Collection
-col = mw.col
-for w in list(aqt.mw.app.topLevelWidgets()):
-    if w.objectName() == "ankiconnect-permission":
-        w.close()
+class HeadlessProcess:
+    """The headless server, started with its real command
+    (`python -m ankiconnect serve ...`) on its own collection and a free port.
+
+    tests/headless_driver is put on PYTHONPATH: its sitecustomize lets
+    `driver(code)` run Python on the collection's thread (`col`, `host`, `ac`
+    in scope), as tests/testdriver does inside Anki.  Nothing is added to the
+    server itself.
+    """
+
+    def __init__(
+        self,
+        collection: Optional[Path] = None,
+        env: Optional[Dict[str, str]] = None,
+        args: Tuple[str, ...] = (),
+        port: Optional[int] = None,
+        base: Optional[Path] = None,
+        flags: bool = True,
+        address: str = "127.0.0.1",
+    ) -> None:
+        self._own_base = base is None
+        self.base = Path(base or tempfile.mkdtemp(prefix="ankiconnect-headless-"))
+        self.collection = Path(collection or self.base / "collection" / "collection.anki2")
+        self.port = port or free_port()
+        #: False: no --collection and --port (the test sets them otherwise)
+        self.flags = flags
+        self.address = address
+        self.driver_port = free_port()
+        self.extra_env = env or {}
+        self.args = tuple(args)
+        self.proc: Optional[subprocess.Popen] = None
+        self.log_path = self.base / "headless.log"
+        # `python -m ankiconnect` needs the add-on folder on sys.path under
+        # that name, as a checkout called ankiconnect would be.
+        self.pythonpath = self.base / "pythonpath"
+        link = self.pythonpath / "ankiconnect"
+        if not link.exists():
+            self.pythonpath.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(REPO, target_is_directory=True)
+
+    def command(self) -> list:
+        cmd = [sys.executable, "-m", "ankiconnect", "serve"]
+        if self.flags:
+            cmd += ["--collection", str(self.collection), "--port", str(self.port)]
+        return cmd + list(self.args)
+
+    def environment(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        for var in list(env):
+            if var.startswith("ANKICONNECT_"):
+                del env[var]
+        env.update(
+            PYTHONPATH=os.pathsep.join([str(self.pythonpath), str(TESTS / "headless_driver")]),
+            ANKICONNECT_TESTDRIVER_PORT=str(self.driver_port),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start(self, wait: bool = True, timeout: float = 60) -> "HeadlessProcess":
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            self.command(), env=self.environment(), stdout=self.log_file,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc and self.proc.poll() is not None:
+                raise RuntimeError(f"the headless server exited early; log:\n{self.log()}")
+            try:
+                if self.driver("result = True", timeout=5):
+                    with socket.create_connection((self.address, self.port), timeout=1):
+                        return
+            except (OSError, RuntimeError, ValueError):
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"the headless server did not start in {timeout}s; log:\n{self.log()}")
+
+    def stop(self, timeout: float = 30) -> Optional[int]:
+        """SIGTERM (the server closes the collection); kill it if it hangs."""
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self.log_file.close()
+        return self.proc.returncode
+
+    def cleanup(self) -> None:
+        self.stop()
+        if self._own_base:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-8000:]
+        except OSError:
+            return ""
+
+    def client(self, key: Optional[str] = None) -> ApiClient:
+        client = ApiClient(self.port, host=self.address, key=key)
+        client.host_kind = "headless"
+        return client
+
+    def driver(self, source: str, timeout: float = 120) -> Any:
+        """Run Python on the collection's thread (`col`, `host`, `ac` in
+        scope); returns what it assigns to `result`."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.driver_port, timeout=timeout)
+        try:
+            conn.request("POST", "/", body=source.encode())
+            reply = json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+        if reply["error"]:
+            raise RuntimeError(reply["error"])
+        return reply["result"]
+
+
+#: Empties the collection `col` (both hosts): only the Default deck, its
+#: options group and the stock note types remain.
+RESET_COL = """
 col.remove_notes(col.find_notes(""))
 for d in col.decks.all_names_and_ids():
     if d.id != 1:
@@ -270,6 +395,18 @@ for m in col.models.all_names_and_ids():
         col.models.remove(m.id)
 col.tags.clear_unused_tags()
 col.decks.select(1)
+"""
+
+#: RESET_COL for real Anki (run with `anki.driver`), closing dialogs too.
+RESET_COLLECTION = """
+col = mw.col
+for w in list(aqt.mw.app.topLevelWidgets()):
+    if w.objectName() == "ankiconnect-permission":
+        w.close()
+""" + RESET_COL + """
 mw.deckBrowser.show() if mw.state != "deckBrowser" else None
 result = True
 """
+
+#: RESET_COL for a headless server (run with `HeadlessProcess.driver`).
+RESET_HEADLESS = RESET_COL + "result = True\n"

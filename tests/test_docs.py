@@ -31,4 +31,8 @@ def test_readme_documents_exactly_the_registered_actions(api):
     readme = (REPO / "README.md").read_text()
     documented = set(re.findall(r"^#### (\w+)$", readme, re.M))
     offered = set(api.call("apiReflect", scopes=["actions"])["actions"])
-    assert documented == offered
+    if api.host_kind == "headless":  # it leaves out the actions that need Anki's windows
+        gui = set(re.findall(r"^#### (\w+)\n\n.*needs the Anki desktop app", readme, re.M))
+        assert gui and offered == documented - gui
+    else:
+        assert documented == offered
