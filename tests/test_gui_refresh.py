@@ -20,7 +20,7 @@ result = True
     try:
         assert anki.driver("result = mw.app.activeWindow() is not mw")
         api.call("createDeck", deck="Shown Without Focus")
-        deadline = time.time() + 10
+        deadline = time.time() + 30
         while "Shown Without Focus" not in page_text(anki) and time.time() < deadline:
             time.sleep(0.1)
         assert "Shown Without Focus" in page_text(anki)
