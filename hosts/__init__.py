@@ -15,6 +15,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, List, Optional
 
+from .. import compat
 from ..util import ActionError, GuiUnavailable
 
 
@@ -76,12 +77,14 @@ class Host:
         try:
             yield
         except BaseException:
-            changes = self._merge_undo(col, step, name)
-            if changes is not None:
-                self._drop_step(col, name)
-                if _changed_anything(changes):
-                    self.after_write(changes)
+            self._finish_failed_step(col, step, name)
             raise
+        else:
+            self._finish_step(col, step, name)
+        finally:
+            compat.autosave(col)  # Anki before 23.10 leaves committing to us
+
+    def _finish_step(self, col: Any, step: int, name: str) -> None:
         changes = self._merge_undo(col, step, name)
         if changes is None:  # the action did something Anki cannot undo
             self.after_write(everything_changed())
@@ -89,6 +92,14 @@ class Host:
             self.after_write(changes)
         else:
             self._drop_step(col, name)
+
+    def _finish_failed_step(self, col: Any, step: int, name: str) -> None:
+        """Undo what a failed action changed so far."""
+        changes = self._merge_undo(col, step, name)
+        if changes is not None:
+            self._drop_step(col, name)
+            if _changed_anything(changes):
+                self.after_write(changes)
 
     @staticmethod
     def _merge_undo(col: Any, step: int, name: str) -> Any:

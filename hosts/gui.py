@@ -24,6 +24,9 @@ from . import CallResult, Host, merge_changes
 #: How long loadProfile and sync wait for Anki to finish, in seconds.
 PROFILE_SWITCH_TIMEOUT = 120
 SYNC_TIMEOUT = 600
+#: How long writes are gathered before Anki's windows are told, in ms: short
+#: enough to look instant, long enough that a burst of requests redraws once.
+GUI_REFRESH_DELAY_MS = 40
 
 
 class AnkiHost(Host):
@@ -92,14 +95,14 @@ class AnkiHost(Host):
     def after_write(self, changes: Any) -> None:
         """Refresh Anki's windows after a write, as Anki's own operations do.
 
-        Changes are gathered and announced once the current burst of requests
-        has been answered, so a client adding notes one by one does not make
-        Anki redraw its deck list between every two of them.
+        Changes are gathered for a moment (GUI_REFRESH_DELAY_MS) and announced
+        together, so a client adding notes one by one does not make Anki
+        redraw its deck list between every two of them.
         """
         first = self._gui_changes is None
         self._gui_changes = merge_changes(self._gui_changes, changes)
         if first:
-            QTimer.singleShot(0, self._announce_changes)
+            QTimer.singleShot(GUI_REFRESH_DELAY_MS, self._announce_changes)
 
     def _announce_changes(self) -> None:
         changes, self._gui_changes = self._gui_changes, None
