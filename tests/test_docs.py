@@ -36,3 +36,13 @@ def test_readme_documents_exactly_the_registered_actions(api):
         assert gui and offered == documented - gui
     else:
         assert documented == offered
+
+
+def test_config_md_and_schema_cover_every_config_key():
+    import json
+
+    keys = set(json.loads((REPO / "config.json").read_text()))
+    documented = set(re.findall(r"^- \*\*(\w+)\*\*", (REPO / "config.md").read_text(), re.M))
+    schema = set(json.loads((REPO / "config.schema.json").read_text())["properties"])
+    assert documented == keys
+    assert schema == keys
