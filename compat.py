@@ -253,3 +253,81 @@ def media_sync_active(col: _Any) -> bool:
     """Whether a media sync started by `col.sync_media` is still running;
     raises if it failed."""
     return bool(col.media_sync_status().active)
+
+# ---------------------------------------------------------------------------
+# Anki's windows (aqt imported inside each function)
+
+from typing import Any, List  # noqa: E402
+
+
+def dialog_instance(name: str) -> Any:
+    """The open instance of the aqt.dialogs window `name`, or None.
+
+    `aqt.dialogs.getInstance` exists only since 23.10; 2.1.66 has just the
+    registry itself.
+    """
+    import aqt
+
+    entry = aqt.dialogs._dialogs.get(name)
+    return entry[1] if entry else None
+
+
+def reviewer_button_labels(col: Any, reviewer: Any, eases: List[int]) -> List[str]:
+    """What the reviewer's answer buttons show as the next interval, per ease
+    (from the states the reviewer holds, which a custom scheduling script may
+    have changed).
+
+    The v3 scheduler (every scheduler in 23.10+) describes the states the
+    reviewer already holds; 2.1.66's v1/v2 schedulers compute each interval.
+    """
+    v3 = getattr(reviewer, "_v3", None)
+    if v3 is not None and hasattr(col.sched, "describe_next_states"):
+        labels = list(col.sched.describe_next_states(v3.states))
+        labels = [labels[ease - 1] if 0 < ease <= len(labels) else "" for ease in eases]
+    else:
+        labels = [col.sched.nextIvlStr(reviewer.card, ease, True) or "" for ease in eases]
+    # without Unicode isolation marks, as next_review_labels gives them
+    return [label.replace("\u2068", "").replace("\u2069", "") for label in labels]
+
+
+# ---------------------------------------------------------------------------
+# .apkg packages
+
+
+def export_deck_package(col: Any, path: str, deck_id: int, with_scheduling: bool) -> int:
+    """Write deck `deck_id` (and its subdecks, with media) to the .apkg `path`.
+
+    In the legacy format older Ankis read too.  23.10+ take an options
+    message (and can leave out deck options); 2.1.66 takes keyword flags.
+    Returns the number of notes written.
+    """
+    from anki.collection import DeckIdLimit
+
+    limit = DeckIdLimit(deck_id=deck_id)
+    try:
+        from anki.collection import ExportAnkiPackageOptions
+    except ImportError:  # 2.1.66
+        return col.export_anki_package(
+            out_path=path, limit=limit, with_scheduling=with_scheduling,
+            with_media=True, legacy_support=True,
+        )
+    options = ExportAnkiPackageOptions(
+        with_scheduling=with_scheduling, with_deck_configs=with_scheduling,
+        with_media=True, legacy=True,
+    )
+    return col.export_anki_package(out_path=path, options=options, limit=limit)
+
+
+def import_package(col: Any, path: str) -> Any:
+    """Import the .apkg `path` with its scheduling and deck options, as
+    Anki's import dialog does by default; returns Anki's import log.
+
+    23.10+ take a request with options; 2.1.66 imports scheduling as the
+    package has it and takes just the path.
+    """
+    try:
+        from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    except ImportError:  # 2.1.66
+        return col.import_anki_package(path)
+    options = ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True)
+    return col.import_anki_package(ImportAnkiPackageRequest(package_path=path, options=options))

@@ -167,7 +167,8 @@ def spec_module(spec) -> str:
     cls = module.AnkiConnect
     for klass in cls.__mro__:
         if spec.method_name in vars(klass):
-            return klass.__module__.rsplit(".", 1)[-1]
+            # a module split by theme (gui_browser.py) belongs to its group (gui)
+            return klass.__module__.rsplit(".", 1)[-1].split("_", 1)[0]
     return "misc"
 
 

@@ -1,0 +1,81 @@
+"""Helpers for tests that look inside the real Anki: make notes, close windows.
+
+Notes are made through `anki.driver` (Anki's own collection calls) so that
+these tests do not depend on the notes actions.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterable, List
+
+from harness import AnkiProcess
+
+
+def add_note(
+    anki: AnkiProcess,
+    fields: Dict[str, str],
+    deck: str = "Default",
+    model: str = "Basic",
+    tags: Iterable[str] = (),
+) -> int:
+    """Add a note in Anki (its deck is created if needed); its id."""
+    return anki.driver(f"""
+import json
+col = mw.col
+note = col.new_note(col.models.by_name({model!r}))
+for name, value in json.loads({json.dumps(json.dumps(fields))}).items():
+    note[name] = value
+note.tags = {list(tags)!r}
+col.add_note(note, col.decks.id({deck!r}))
+result = note.id
+""")
+
+
+def card_ids(anki: AnkiProcess, query: str) -> List[int]:
+    return anki.driver(f"result = list(mw.col.find_cards({query!r}, order='c.id'))")
+
+
+def note_fields(anki: AnkiProcess, note_id: int) -> Dict[str, Any]:
+    return anki.driver(f"""
+note = mw.col.get_note({note_id})
+result = {{"fields": dict(note.items()), "tags": note.tags,
+          "decks": sorted({{mw.col.decks.name(c.did) for c in note.cards()}}),
+          "model": note.note_type()["name"]}}
+""")
+
+
+#: Close every window a test may have opened (without asking about drafts)
+#: and go back to the deck list.
+CLOSE_WINDOWS = """
+from aqt.qt import QDialog
+for name, entry in list(aqt.dialogs._dialogs.items()):
+    window = entry[1]
+    if window is None:
+        continue
+    if hasattr(window, "deck_chooser"):  # an Add window: drop its draft
+        window.editor.set_note(None)
+    window.closeWithCallback(lambda: None)
+for widget in mw.app.topLevelWidgets():
+    if isinstance(widget, QDialog) and widget.isVisible():
+        widget.reject()
+if mw.col is not None and mw.state != "deckBrowser":
+    mw.moveToState("deckBrowser")
+result = True
+"""
+
+def close_windows(anki: AnkiProcess) -> None:
+    anki.driver(CLOSE_WINDOWS)
+    left = anki.wait_for(
+        "from aqt.qt import QDialog\n"
+        "result = not [n for n, e in aqt.dialogs._dialogs.items() if e[1] is not None]"
+        " and not [w for w in mw.app.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]",
+        timeout=15,
+    )
+    if not left:
+        still = anki.driver(
+            "from aqt.qt import QDialog\n"
+            "result = [n for n, e in aqt.dialogs._dialogs.items() if e[1] is not None]"
+            " + [type(w).__name__ for w in mw.app.topLevelWidgets()"
+            " if isinstance(w, QDialog) and w.isVisible()]"
+        )
+        raise AssertionError(f"windows left open: {still}")
