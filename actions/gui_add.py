@@ -124,7 +124,9 @@ class AddCardsGui:
                     fill_note(col, editor.note, plan, media, append)
                     editor.loadNote()
                     bring_to_front(window)
-                    resolve(done, True)
+                    # replied once the editor shows it and has reported back
+                    # (a late report from before would undo the change)
+                    editor.call_after_note_saved(lambda: resolve(done, True))
                 except Exception as e:
                     fail(done, e)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Iterable, List
 
+import pytest
+
 from harness import AnkiProcess
 
 
@@ -63,6 +65,7 @@ if mw.col is not None and mw.state != "deckBrowser":
 result = True
 """
 
+
 def close_windows(anki: AnkiProcess) -> None:
     anki.driver(CLOSE_WINDOWS)
     left = anki.wait_for(
@@ -79,3 +82,11 @@ def close_windows(anki: AnkiProcess) -> None:
             " if isinstance(w, QDialog) and w.isVisible()]"
         )
         raise AssertionError(f"windows left open: {still}")
+
+
+@pytest.fixture
+def gui(anki, api):
+    """`api`, with every window closed before and after the test."""
+    close_windows(anki)
+    yield api
+    close_windows(anki)

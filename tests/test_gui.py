@@ -7,17 +7,10 @@ window a test opened.
 """
 import pytest
 
-from anki_helpers import add_note, card_ids, close_windows
+from anki_helpers import add_note, card_ids, gui  # noqa: F401 (fixture)
 from harness import ApiError
 
 BROWSER = "browser = aqt.dialogs._dialogs['Browser'][1]\n"
-
-
-@pytest.fixture
-def gui(anki, api):
-    close_windows(anki)
-    yield api
-    close_windows(anki)
 
 
 def browser_state(anki):
