@@ -285,3 +285,36 @@ result = [b.toPlainText() for w in mw.app.topLevelWidgets()
           if isinstance(w, QDialog) and w.isVisible() for b in w.findChildren(QTextBrowser)]
 """, timeout=30)
     assert "missing deck" in report[0]
+
+
+# -- import ------------------------------------------------------------------------
+
+VISIBLE_DIALOGS = """
+result = [[type(w).__name__, getattr(getattr(w, 'args', None), 'path', None)]
+          for w in mw.app.topLevelWidgets() if w.isVisible() and w is not mw]
+"""
+
+
+def test_import_file_opens_anki_import_window(gui, anki, tmp_path):
+    add_note(anki, {"Front": "packed", "Back": "x"}, deck="Packed")
+    package = str(tmp_path / "packed.apkg")
+    assert gui.call("exportPackage", deck="Packed", path=package) is True
+    assert gui.call("guiImportFile", path=package) is None
+    shown = anki.wait_for(VISIBLE_DIALOGS)
+    assert shown == [["ImportDialog", package]]
+
+
+def test_import_file_without_path_asks_for_a_file(gui, anki):
+    assert gui.call("guiImportFile") is None  # replies while the file picker is open
+    assert anki.wait_for(VISIBLE_DIALOGS) == [["QFileDialog", None]]
+    assert gui.call("version") == 6  # the API keeps answering meanwhile
+
+
+def test_import_file_errors(gui, anki, tmp_path):
+    with pytest.raises(ApiError, match="guiImportFile: no such file"):
+        gui.call("guiImportFile", path=str(tmp_path / "missing.apkg"))
+    odd = tmp_path / "notes.xyz"
+    odd.write_text("x")
+    with pytest.raises(ApiError, match="Anki cannot import 'notes.xyz'"):
+        gui.call("guiImportFile", path=str(odd))
+    assert anki.driver(VISIBLE_DIALOGS) == []
