@@ -203,7 +203,8 @@ def test_full_review_flow_by_api(gui, anki):
         assert ".card" in current["css"]
         # Anki's own labels for the answer buttons
         labels = anki.driver(
-            "r = mw.reviewer\nresult = list(mw.col.sched.describe_next_states(r._v3.states))")
+            "r = mw.reviewer\nresult = [l.replace('\\u2068', '').replace('\\u2069', '')"
+            " for l in mw.col.sched.describe_next_states(r._v3.states)]")
         assert current["nextReviews"] == labels
 
         assert gui.call("guiAnswerCard", ease=ease) is False  # question still showing
@@ -290,8 +291,9 @@ result = [b.toPlainText() for w in mw.app.topLevelWidgets()
 # -- import ------------------------------------------------------------------------
 
 VISIBLE_DIALOGS = """
+from aqt.qt import QDialog
 result = [[type(w).__name__, getattr(getattr(w, 'args', None), 'path', None)]
-          for w in mw.app.topLevelWidgets() if w.isVisible() and w is not mw]
+          for w in mw.app.topLevelWidgets() if w.isVisible() and isinstance(w, QDialog)]
 """
 
 
