@@ -35,6 +35,16 @@ windows = [e[1] for n, e in aqt.dialogs._dialogs.items()
 """
 
 
+@pytest.fixture(autouse=True)
+def no_media_left(anki):
+    """Remove the media files a test stored (the media folder outlives tests)."""
+    folder = anki.driver("result = mw.col.media.dir()")
+    before = set(os.listdir(folder))
+    yield
+    for name in set(os.listdir(folder)) - before:
+        os.remove(os.path.join(folder, name))
+
+
 @pytest.fixture
 def pool(anki, gui):
     """Threads for calls that wait for the user; their windows are closed

@@ -145,8 +145,11 @@ def test_export_carries_the_decks_media(api, tmp_path):
     api.call("deleteMediaFile", filename="pkg_sound.mp3")
     assert api.call("retrieveMediaFile", filename="pkg_sound.mp3") is False
     assert api.call("importPackage", path=path) is True
-    assert api.call("retrieveMediaFile", filename="pkg_sound.mp3") == "SUQzIGZha2U="
-    assert api.call("findNotes", query="pkg_sound") == [nid]
+    try:
+        assert api.call("retrieveMediaFile", filename="pkg_sound.mp3") == "SUQzIGZha2U="
+        assert api.call("findNotes", query="pkg_sound") == [nid]
+    finally:
+        api.call("deleteMediaFile", filename="pkg_sound.mp3")
 
 
 def test_import_is_one_undo_step(anki, api, tmp_path):

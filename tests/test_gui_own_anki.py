@@ -1,21 +1,38 @@
-"""Graphical actions in an Anki of their own: with the profile manager
-showing, and guiExitAnki closing Anki for good."""
+"""Graphical actions in an Anki of their own (module-wide), for what would
+change the shared one for good: Check Database (which also re-analyses the
+database, changing SQLite's query plans), the profile manager, and
+guiExitAnki closing Anki.  The tests run in this order."""
 import os
 import socket
-import time
 
 import pytest
 
-from anki_helpers import add_note
+from anki_helpers import add_note, close_windows
 from harness import AnkiProcess, ApiError
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def own_anki():
     proc = AnkiProcess()
     proc.start()
     yield proc
     proc.cleanup()
+
+
+def test_check_database_runs_anki_check(own_anki):
+    anki = own_anki
+    nid = add_note(anki, {"Front": "lost", "Back": "x"})
+    anki.driver(f"mw.col.db.execute('update cards set did = 424242 where nid = {nid}')")
+    assert anki.client().call("guiCheckDatabase") is True
+    # Anki's check recreates the missing deck and reports what it fixed
+    assert anki.wait_for("result = bool(mw.col.decks.get(424242, default=False))", timeout=30)
+    report = anki.wait_for("""
+from aqt.qt import QDialog, QTextBrowser
+result = [b.toPlainText() for w in mw.app.topLevelWidgets()
+          if isinstance(w, QDialog) and w.isVisible() for b in w.findChildren(QTextBrowser)]
+""", timeout=30)
+    assert "missing deck" in report[0]
+    close_windows(anki)
 
 
 def test_gui_actions_need_an_open_profile_then_exit_saves_and_quits(own_anki):
