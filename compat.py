@@ -272,6 +272,19 @@ def dialog_instance(name: str) -> Any:
     return entry[1] if entry else None
 
 
+def browser_column_sorts(column: Any, notes_mode: bool) -> bool:
+    """Whether the browser can sort its table by `column` (a BrowserColumns
+    column) in cards or notes mode.  23.10+ tell per mode (sorting_cards,
+    sorting_notes); 2.1.66 has one `sorting` for both."""
+    from anki.collection import BrowserColumns
+
+    if hasattr(column, "sorting_cards"):
+        sorting = column.sorting_notes if notes_mode else column.sorting_cards
+    else:
+        sorting = column.sorting
+    return sorting != BrowserColumns.SORTING_NONE
+
+
 def reviewer_button_labels(col: Any, reviewer: Any, eases: List[int]) -> List[str]:
     """What the reviewer's answer buttons show as the next interval, per ease
     (from the states the reviewer holds, which a custom scheduling script may

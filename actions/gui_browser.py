@@ -6,7 +6,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..compat import dialog_instance
+from ..compat import browser_column_sorts, dialog_instance
 from ..util import ActionError, action
 from .gui_util import bring_to_front, fail, resolve, start_and_wait
 
@@ -149,10 +149,7 @@ def _sort_request(col: Any, reorder: Dict[str, Any]) -> Tuple[str, bool]:
         raise ActionError(
             f"guiBrowse: no browser column {column_id!r}; columns: {', '.join(sorted(columns))}"
         )
-    sorting = columns[column_id].sorting_notes if _notes_mode(col) else columns[column_id].sorting_cards
-    from anki.collection import BrowserColumns
-
-    if sorting == BrowserColumns.SORTING_NONE:
+    if not browser_column_sorts(columns[column_id], _notes_mode(col)):
         mode = "notes" if _notes_mode(col) else "cards"
         raise ActionError(f"guiBrowse: the browser cannot sort {mode} by column {column_id!r}")
     return column_id, order == "descending"
