@@ -91,6 +91,9 @@ def test_add_cards_fills_the_add_window_and_returns_the_added_note(gui, anki, po
     }
     time.sleep(0.3)
     assert not reply.done()  # waiting for the user
+    # meanwhile the API (and Anki) keep answering
+    assert "Lang::Spanish" in gui.call("deckNames")
+    assert gui.call("guiReviewActive") is False
     press_add(anki)
     nid = reply.result(timeout=30)
     assert note_fields(anki, nid) == {
