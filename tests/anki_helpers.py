@@ -6,6 +6,7 @@ these tests do not depend on the notes actions.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Dict, Iterable, List
 
 import pytest
@@ -66,22 +67,29 @@ result = True
 """
 
 
-def close_windows(anki: AnkiProcess) -> None:
+#: What is still open; message boxes that came up late are dismissed too.
+STILL_OPEN = """
+from aqt.qt import QDialog, QMessageBox
+for widget in mw.app.topLevelWidgets():
+    if isinstance(widget, QMessageBox) and widget.isVisible():
+        print("AnkiConnect tests: dismissing message box:", widget.windowTitle(), widget.text())
+        widget.reject()
+result = [n for n, e in aqt.dialogs._dialogs.items() if e[1] is not None] + [
+    (type(w).__name__, w.windowTitle())
+    for w in mw.app.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+"""
+
+
+def close_windows(anki: AnkiProcess, timeout: float = 15) -> None:
     anki.driver(CLOSE_WINDOWS)
-    left = anki.wait_for(
-        "from aqt.qt import QDialog\n"
-        "result = not [n for n, e in aqt.dialogs._dialogs.items() if e[1] is not None]"
-        " and not [w for w in mw.app.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]",
-        timeout=15,
-    )
-    if not left:
-        still = anki.driver(
-            "from aqt.qt import QDialog\n"
-            "result = [n for n, e in aqt.dialogs._dialogs.items() if e[1] is not None]"
-            " + [type(w).__name__ for w in mw.app.topLevelWidgets()"
-            " if isinstance(w, QDialog) and w.isVisible()]"
-        )
-        raise AssertionError(f"windows left open: {still}")
+    deadline = time.time() + timeout
+    while True:
+        still = anki.driver(STILL_OPEN)
+        if not still:
+            return
+        if time.time() > deadline:
+            raise AssertionError(f"windows left open: {still}")
+        time.sleep(0.05)
 
 
 @pytest.fixture
