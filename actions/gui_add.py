@@ -27,44 +27,49 @@ _serial = itertools.count(1)
 class AddCardsGui:
     @action(gui=True, main_thread=False)
     def guiAddCards(self, note: Optional[Dict[str, Any]] = None) -> Optional[int]:
-        """Open Anki's Add window filled in with `note`; the new note's id once the user adds it.
+        """Open Anki's Add window filled in with `note`, for the user to check and add.
 
         The window shows the note's type, deck, fields and tags (media files
-        are stored first and referenced in their fields), for the user to
-        check, edit and add.  The reply comes when the user adds the note:
-        its id; or `null` when the window is closed without adding, or
-        another guiAddCards call fills the window anew.  Calling again while
-        the Add window is open refills that window; with
+        are stored first and referenced in their fields).  The reply comes at
+        once, `null`, as in the reference, so clients never hang on the user.
+        With `note.options.waitForAdding: true` the reply instead comes when
+        the user adds the note: its id, or `null` when the window is closed
+        without adding or another guiAddCards call fills it anew.  Calling
+        again while the Add window is open refills that window; with
         `note.options.closeAfterAdding` each call opens a window of its own
         that closes once its note is added.  Without `note`, the Add window
         opens as Anki's Add button opens it.
 
-        note: `{"deckName", "modelName", "fields": {name: value}, "tags": [...], "audio"|"video"|"picture": [{"filename", "data"|"path"|"url", "fields", "skipHash"?}], "options": {"closeAfterAdding": bool}}`; field names match case-insensitively.
+        note: `{"deckName", "modelName", "fields": {name: value}, "tags": [...], "audio"|"video"|"picture": [{"filename", "data"|"path"|"url", "fields", "skipHash"?}], "options": {"closeAfterAdding": bool, "waitForAdding": bool}}`; field names match case-insensitively.
 
-        Example: {"note": {"deckName": "Default", "modelName": "Cloze", "fields": {"Text": "The capital of Romania is {{c1::Bucharest}}", "Extra": "Romania is a country in Europe"}, "options": {"closeAfterAdding": true}, "tags": ["countries"]}} -> 1496198395707
+        Example: {"note": {"deckName": "Default", "modelName": "Cloze", "fields": {"Text": "The capital of Romania is {{c1::Bucharest}}", "Extra": "Romania is a country in Europe"}, "options": {"closeAfterAdding": true}, "tags": ["countries"]}} -> null
+        Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front", "Back": "back"}, "options": {"waitForAdding": true}}} -> 1496198395707
         """
         prepared = self.prepare_client_note(note, require_deck=False) if note else None
+        options = (note or {}).get("options") or {}
+        options = options if isinstance(options, dict) else {}
+        wait = bool(options.get("waitForAdding"))
 
-        def start() -> Future:
+        def start() -> Optional[Future]:
             mw = self.window("guiAddCards")
             import aqt
 
             if prepared is None:
                 window = aqt.dialogs.open("AddCards", mw)
                 bring_to_front(window)
-                return _watch_adding(window, close_after=False)
+                return _watch_adding(window, close_after=False) if wait else None
             attach_media(self.col, prepared)
-            options = note.get("options") or {}
-            close_after = isinstance(options, dict) and bool(options.get("closeAfterAdding"))
+            close_after = bool(options.get("closeAfterAdding"))
             if close_after:
                 window = _open_add_and_close(mw)
             else:
                 window = aqt.dialogs.open("AddCards", mw)
             window.set_note(prepared.note, prepared.deck_id)
             bring_to_front(window)
-            return _watch_adding(window, close_after)
+            watched = _watch_adding(window, close_after)
+            return watched if wait else None
 
-        # waits for the user, as long as the window is open
+        # with waitForAdding: waits for the user, as long as the window is open
         return start_and_wait(self, "guiAddCards", start, timeout=None)
 
     @action(gui=True, main_thread=False)

@@ -70,9 +70,16 @@ def press_add(anki, window="w"):
     anki.driver(ADD + ADD_AND_CLOSE + f"{window}.add_current_note()")
 
 
-def basic(front, back="", **extra):
+WAIT = {"waitForAdding": True}
+
+
+def basic(front, back="", wait=True, **extra):
+    """A Basic note; by default one whose guiAddCards call waits for the user."""
     note = {"deckName": "Default", "modelName": "Basic", "fields": {"Front": front, "Back": back}}
-    note.update(extra)
+    options = dict(extra.pop("options", {}))
+    if wait:
+        options.update(WAIT)
+    note.update(extra, options=options)
     return note
 
 
@@ -82,6 +89,7 @@ def test_add_cards_fills_the_add_window_and_returns_the_added_note(gui, anki, po
         "deckName": "Lang::Spanish", "modelName": "Basic (and reversed card)",
         # field names match ignoring case
         "fields": {"front": "hola", "BACK": "hello"}, "tags": ["greeting", "es"],
+        "options": WAIT,
     }
     reply = pool.submit(gui.call, "guiAddCards", note=note)
     state = wait_for_window(anki, "hola")
@@ -147,10 +155,19 @@ result = fronts if fronts == ["one", "two"] else None
 
 
 def test_add_cards_without_note_opens_the_add_window(gui, anki, pool):
-    reply = pool.submit(gui.call, "guiAddCards")
+    assert gui.call("guiAddCards") is None
     assert anki.wait_for(ADD + "result = bool(w and w.isVisible())")
-    anki.driver(ADD + "w.close()")  # nothing typed: closes without asking
-    assert reply.result(timeout=30) is None
+
+
+def test_add_cards_answers_at_once_by_default(gui, anki, pool):
+    """Without waitForAdding the reply does not wait for the user (as the
+    reference), and the note still gets added when the user presses Add."""
+    started = time.time()
+    assert gui.call("guiAddCards", note=basic("no wait", wait=False)) is None
+    assert time.time() - started < 10
+    wait_for_window(anki, "no wait")
+    press_add(anki)
+    assert anki.wait_for("result = list(mw.col.find_notes('Front:\"no wait\"'))")
 
 
 class _MediaServer(http.server.BaseHTTPRequestHandler):
