@@ -23,8 +23,11 @@ result = True
         deadline = time.time() + 30
         while "Shown Without Focus" not in page_text(anki) and time.time() < deadline:
             time.sleep(0.1)
-        assert "Shown Without Focus" in page_text(anki)
-        assert anki.driver("result = mw.deckBrowser._refresh_needed") is False
+        text = page_text(anki)
+        facts = anki.driver("result = [mw.state, mw.deckBrowser._refresh_needed, "
+                            "str(mw.app.activeWindow())]")
+        assert "Shown Without Focus" in text, (text[:300], facts)
+        assert facts[1] is False
     finally:
         anki.driver("mw._ac_other.close()")
 
