@@ -395,6 +395,13 @@ for m in col.models.all_names_and_ids():
         col.models.remove(m.id)
 col.tags.clear_unused_tags()
 col.decks.select(1)
+col.db.execute("delete from revlog")
+import os as _os
+_media = col.media.dir()
+for _name in _os.listdir(_media):
+    _path = _os.path.join(_media, _name)
+    if _os.path.isfile(_path) or _os.path.islink(_path):
+        _os.remove(_path)
 """
 
 #: RESET_COL for real Anki (run with `anki.driver`), closing dialogs too.
