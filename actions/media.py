@@ -18,6 +18,7 @@ from .media_source import (
     md5_matches,
     media_file_path,
     pick_source,
+    private_files,
     read_source,
     release_memory,
     store_media,
@@ -44,8 +45,8 @@ class MediaActions:
 
         filename: a plain file name (no folders).
         data: the content, base64-encoded.
-        path: a file on this computer to copy (refused when `mediaFromPath` is false in the config).
-        url: an http(s) URL to download (within `webTimeout` and `mediaMaxDownloadBytes`).
+        path: a regular file on this computer to copy, up to `mediaMaxDownloadBytes`; never one of Anki's own files (its data and profile folders), and refused when `mediaFromPath` is false in the config.
+        url: an http(s) URL to download (within `webTimeout` and `mediaMaxDownloadBytes`; never from link-local or cloud metadata addresses such as 169.254.169.254, also after redirects).
         skipHash: the MD5 (hex) of content not to store: then nothing is stored and the result is `null`.
         deleteExisting: replace a different file of the same name (it goes to Anki's media trash); false keeps both, storing the new one under a changed name.
 
@@ -54,7 +55,8 @@ class MediaActions:
         name = checked_media_name(filename)
         what = f"storeMediaFile {name}"
         kind, value = pick_source({"data": data, "path": path, "url": url}, what)
-        content = read_source(kind, value, self.config(), what)
+        private = self.on_main(lambda: private_files(self.col)) if kind == "path" else None
+        content = read_source(kind, value, self.config(), what, private)
         size = len(content)
         try:
             if md5_matches(content, skipHash):

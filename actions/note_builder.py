@@ -46,6 +46,7 @@ from .media_source import (
     checked_media_name,
     md5_matches,
     pick_source,
+    private_files,
     read_source,
     store_media,
 )
@@ -94,6 +95,7 @@ class MediaItem:
     fields: List[int]  # indexes of the fields that get a reference to it
     content: Optional[bytes] = None  # set by fetch_media
     skipped: bool = False  # its MD5 was skip_hash: neither stored nor referenced
+    private: Any = None  # for a path: Anki's own files, never read (media_source.PrivateFiles)
 
     @property
     def what(self) -> str:
@@ -348,7 +350,9 @@ def parse_media(obj: Dict[str, Any], info: NotetypeInfo,
                 index = info.field_index(name)
                 if index not in indexes:
                     indexes.append(index)
-            items.append(MediaItem(kind, filename, source, location, skip_hash, indexes))
+            private = private_files(info._col) if source == "path" else None
+            items.append(MediaItem(kind, filename, source, location, skip_hash, indexes,
+                                   private=private))
     return items
 
 
@@ -494,7 +498,7 @@ def fetch_media(prepared: PreparedNote, config: Dict[str, Any]) -> None:
     for item in prepared.media:
         if item.content is not None or item.skipped:
             continue
-        content = read_source(item.source, item.location, config, item.what)
+        content = read_source(item.source, item.location, config, item.what, item.private)
         if md5_matches(content, item.skip_hash):
             item.skipped = True
         else:
