@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Union
 
 API_VERSION = 6
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 
 
 def _addon_version() -> str:
@@ -225,10 +226,12 @@ def check_type(value: Any, hint: Any) -> Any:
             return value
         raise ParamTypeError("a boolean", value)
     if hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not INT64_MIN <= value <= INT64_MAX:  # Anki's ids and numbers are 64-bit
+                raise ParamTypeError("an integer between -2^63 and 2^63-1", value)
+            return value
         raise ParamTypeError("an integer", value)
     if hint is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -304,6 +307,9 @@ def _plural(name: str) -> str:
         return name
     if " or " in name:
         return name
+    if " of " in name:  # "object of integers" -> "objects of integers"
+        head, tail = name.split(" of ", 1)
+        return f"{head}s of {tail}"
     return name + "s"
 
 

@@ -16,6 +16,7 @@ A refused request gets HTTP 403 and runs nothing.  Requests without an Origin
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -143,6 +144,8 @@ class ApiApp:
                             policy.cors_header(origin, allowed))
         try:
             request = json.loads(body.decode("utf-8-sig"))
+            if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(request):
+                raise ValueError("a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)")
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
             problem = _json_problem(e)
             return self._json(start_response, "200 OK", {"result": None, "error": problem},
@@ -224,6 +227,28 @@ def _read_body(environ: Dict[str, Any]) -> bytes:
     if length <= 0:
         return b""
     return environ["wsgi.input"].read(length)
+
+
+#: a JSON escape of a UTF-16 surrogate: JSON allows unpaired ones, Anki cannot store them
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any string in the decoded request (keys too) holds a surrogate
+    (json.loads joins proper pairs into one character, so these are unpaired)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+    return False
 
 
 def _json_problem(error: Exception) -> str:

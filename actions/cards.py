@@ -12,7 +12,7 @@ import re
 import time
 from typing import Any, Dict, List, Optional
 
-from anki.errors import SearchError
+from anki.errors import DBError, SearchError
 
 from .. import compat
 from ..util import ActionError, action
@@ -59,6 +59,10 @@ class CardActions:
             return list(self.col.find_cards(query))
         except SearchError as e:
             raise ActionError(f"findCards: invalid search {query!r}: {e}") from None
+        except DBError:  # e.g. SQLite: "LIKE or GLOB pattern too complex"
+            shown = query if len(query) <= 80 else query[:80] + "..."
+            raise ActionError(f"findCards: Anki cannot run the search {shown!r}: "
+                              "it is too long or too complex") from None
 
     @action()
     def cardsToNotes(self, cards: List[int]) -> List[int]:

@@ -138,7 +138,7 @@ class DeckActions:
         self._check_cards_exist(cards)
         did = self._normal_deck(deck, "changeDeck")
         if cards:
-            self.col.set_deck(cards, did)
+            self.col.set_deck(list(dict.fromkeys(cards)), did)  # Anki refuses repeats
         return None
 
     @action(write=True)

@@ -221,6 +221,8 @@ def read_path(path: str, config: Dict[str, Any], private: PrivateFiles, what: st
     """The content of a regular file on this computer that is not one of
     Anki's own files, up to mediaMaxDownloadBytes."""
     refused = f"{what}: {path!r} cannot be read"
+    if "\x00" in path:
+        raise ActionError(f"{refused}: a path cannot contain NUL")
     real = os.path.realpath(os.path.expanduser(path))
     why = private.refuses(real)
     if why:
@@ -497,6 +499,18 @@ def download(url: str, config: Dict[str, Any], what: str = "download") -> bytes:
 # Storing (main thread: uses the collection)
 
 
+def store_target(media_dir: str, name: str) -> Optional[str]:
+    """Check that media file `name` may be written (an ActionError if not:
+    a bad name, or a link out of the media folder where Anki would write);
+    returns the path of the file of that name that exists, if one does."""
+    name = checked_media_name(name)
+    existing = media_file_path(media_dir, name)  # refuses links to outside
+    lower = os.path.join(media_dir, unicodedata.normalize("NFC", name).lower())
+    if os.path.islink(lower):  # the name Anki 25.x+ writes to
+        _check_link_inside(media_dir, lower, name)
+    return existing
+
+
 def store_media(col: Any, name: str, content: bytes, delete_existing: bool = True) -> str:
     """Write `content` as media file `name`; returns the name Anki stored it under.
 
@@ -504,12 +518,7 @@ def store_media(col: Any, name: str, content: bytes, delete_existing: bool = Tru
     media trash first, so the new content keeps the name.  Otherwise Anki
     keeps both and gives the new one a changed name (same content: same name).
     """
-    name = checked_media_name(name)
-    media_dir = col.media.dir()
-    existing = media_file_path(media_dir, name)  # refuses links to outside
-    lower = os.path.join(media_dir, unicodedata.normalize("NFC", name).lower())
-    if os.path.islink(lower):  # the name Anki 25.x+ would write to
-        _check_link_inside(media_dir, lower, name)
+    existing = store_target(col.media.dir(), name)
     if delete_existing and existing is not None and not _same_content(existing, content):
         col.media.trash_files([os.path.basename(existing)])
     return col.media.write_data(name, content)

@@ -40,7 +40,10 @@ class ModelActions:
         return notetype
 
     def _save(self, notetype: Dict[str, Any]) -> None:
-        self.col.models.update_dict(notetype)
+        try:
+            self.col.models.update_dict(notetype)
+        except Exception as e:
+            raise _template_error(notetype, e) from None
 
     # -- reading -----------------------------------------------------------------
     @action()
@@ -211,7 +214,10 @@ class ModelActions:
             tmpl = models.new_template(name)
             tmpl["qfmt"], tmpl["afmt"] = spec["Front"], spec["Back"]
             models.add_template(notetype, tmpl)
-        mid = models.add_dict(notetype).id
+        try:
+            mid = models.add_dict(notetype).id
+        except Exception as e:
+            raise _template_error(notetype, e) from None
         return models.get(mid)
 
     @action(write=True)
@@ -613,3 +619,12 @@ def _find_replace_params(model: Dict[str, Any], *flat: Any) -> tuple:
             raise ActionError(f"findAndReplaceInModels: model.{key} must be {kind}")
         values[key] = value
     return tuple(values[n] for n in names)
+
+
+def _template_error(notetype: Dict[str, Any], error: Exception) -> Exception:
+    """Anki's refusal of a note type (e.g. a card template with no field on
+    its front) as a clear error; anything else as it is."""
+    if type(error).__name__ not in ("CardTypeError", "TemplateError", "InvalidInput"):
+        return error
+    text = re.sub(r"<[^>]+>", " ", str(error)).replace("\u2068", "").replace("\u2069", "")
+    return ActionError(f"note type {notetype.get('name')!r} cannot be saved: {' '.join(text.split())}")

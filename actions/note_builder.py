@@ -49,6 +49,7 @@ from .media_source import (
     private_files,
     read_source,
     store_media,
+    store_target,
 )
 
 #: Errors clients compare word for word.
@@ -509,8 +510,12 @@ def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True)
     """Store the fetched media of `prepared` and add references to its fields.
 
     Items with no content yet are read here (data only; paths and URLs must
-    have been fetched with fetch_media first).
+    have been fetched with fetch_media first).  Everything that can fail
+    (bad base64, a name that cannot be written) is checked for every item
+    before the first file is stored, so a failing note stores nothing.
     """
+    media_dir = col.media.dir()
+    ready = []
     for item in prepared.media:
         if item.skipped:
             continue
@@ -521,6 +526,9 @@ def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True)
             if md5_matches(item.content, item.skip_hash):
                 item.skipped = True
                 continue
+        store_target(media_dir, item.filename)
+        ready.append(item)
+    for item in ready:
         stored = store_media(col, item.filename, item.content or b"", delete_existing)
         for index in item.fields:
             prepared.note.fields[index] += item.reference(stored)

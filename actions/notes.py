@@ -132,10 +132,17 @@ class NoteActions:
                 if problem:
                     results[i] = problem
                     valid[i] = None
-            adding = [(i, p) for i, p in enumerate(valid) if p is not None]
-            for i, p in adding:
+            adding = []
+            for i, p in enumerate(valid):
+                if p is None:
+                    continue
                 if p.media:
-                    attach_media(col, p)
+                    try:  # stores all of the note's media or none
+                        attach_media(col, p)
+                    except ActionError as e:
+                        results[i] = str(e)
+                        continue
+                adding.append((i, p))
             try:
                 compat.add_notes(col, [(p.note, p.deck_id) for _, p in adding])
             except Exception:  # find the culprit(s): add one by one
@@ -378,9 +385,9 @@ class NoteActions:
         """
         text = " ".join(parse_tags(tags))
         if add:
-            self.col.tags.bulk_add(notes, text)
+            self.col.tags.bulk_add(_unique(notes), text)
         else:
-            self.col.tags.bulk_remove(notes, text)
+            self.col.tags.bulk_remove(_unique(notes), text)
 
     @action(write=True)
     def removeTags(self, notes: List[int], tags: Union[str, List[str]]) -> None:
@@ -391,7 +398,7 @@ class NoteActions:
 
         Example: {"notes": [1483959289817, 1483959291695], "tags": "european-languages"} -> null
         """
-        self.col.tags.bulk_remove(notes, " ".join(parse_tags(tags)))
+        self.col.tags.bulk_remove(_unique(notes), " ".join(parse_tags(tags)))
 
     @action()
     def getTags(self) -> List[str]:
@@ -420,7 +427,7 @@ class NoteActions:
         Example: {"notes": [1483959289817, 1483959291695], "tag_to_replace": "european-languages", "replace_with_tag": "french-languages"} -> null
         """
         if notes:
-            _replace_tag(self.col, notes, tag_to_replace, replace_with_tag)
+            _replace_tag(self.col, _unique(notes), tag_to_replace, replace_with_tag)
 
     @action(write=True)
     def replaceTagsInAllNotes(self, tag_to_replace: str, replace_with_tag: str) -> None:
@@ -544,7 +551,19 @@ def _search(find: Any, query: str, name: str) -> List[int]:
     except Exception as e:
         if type(e).__name__ == "SearchError":
             raise ActionError(f"{name}: invalid search {query!r}: {e}") from None
+        if type(e).__name__ == "DBError":  # e.g. SQLite: "LIKE or GLOB pattern too complex"
+            raise ActionError(f"{name}: Anki cannot run the search {_short(query)!r}: "
+                              "it is too long or too complex") from None
         raise
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _unique(ids: List[int]) -> List[int]:
+    """Ids without repeats, in order (Anki's bulk note calls refuse repeats)."""
+    return list(dict.fromkeys(ids))
 
 
 def _rust_regex_escape(text: str) -> str:
@@ -556,6 +575,8 @@ def _replace_tag(col: Any, nids: List[int], old: str, new: str) -> None:
     old, new = old.strip(), new.strip()
     if not old:
         raise ActionError("tag_to_replace must not be empty")
+    if len(new.split()) > 1:
+        raise ActionError(f"replace_with_tag must be one tag, without spaces: {new!r}")
     col.tags.find_and_replace(
         note_ids=nids,
         search=f"^{_rust_regex_escape(old)}$",

@@ -25,6 +25,11 @@ from .card_data import (
 DAY_SECS = 86400
 NOT_MANUAL = f"type not in ({REVLOG_MANUAL}, {REVLOG_RESCHEDULED})"
 REVLOG_FIELDS = ", ".join(REVLOG_COLUMNS)
+_I32 = (-(2 ** 31), 2 ** 31 - 1)
+#: the values Anki can read back (and its Check Database keeps), per column
+REVLOG_RANGES = {"id": (1, 2 ** 63 - 1), "cid": (1, 2 ** 63 - 1), "usn": _I32, "ease": (0, 4),
+                 "ivl": _I32, "lastIvl": _I32, "factor": (0, 2 ** 31 - 1),
+                 "time": (0, 2 ** 31 - 1), "type": (0, 5)}
 
 
 class StatsActions:
@@ -148,6 +153,11 @@ class StatsActions:
                 raise ActionError(
                     f"insertReviews: reviews[{i}] must have {len(REVLOG_COLUMNS)} numbers: "
                     + ", ".join(REVLOG_COLUMNS))
+            for column, value in zip(REVLOG_COLUMNS, row):
+                low, high = REVLOG_RANGES[column]
+                if not low <= value <= high:
+                    raise ActionError(f"insertReviews: reviews[{i}]: {column} must be "
+                                      f"between {low} and {high}, not {value}")
         ids = [row[0] for row in reviews]
         if len(set(ids)) != len(ids):
             raise ActionError("insertReviews: two reviews have the same id")
