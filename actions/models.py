@@ -506,12 +506,12 @@ class ModelActions:
 
         modelName: the note type's name.
         fieldName: the field's name.
-        fontSize: the size in points (a positive integer).
+        fontSize: the size in points (1 to 65535).
 
         Example: {"modelName": "Basic", "fieldName": "Front", "fontSize": 10} -> null
         """
-        if fontSize < 1:
-            raise ActionError(f"modelFieldSetFontSize: fontSize must be a positive integer, got {fontSize}")
+        if not 1 <= fontSize <= 65535:  # Anki stores it in 16 bits (2.1.66)
+            raise ActionError(f"modelFieldSetFontSize: fontSize must be a positive integer up to 65535, got {fontSize}")
         notetype = self._editable_model(modelName)
         self._field(notetype, fieldName)["size"] = fontSize
         self._save(notetype)

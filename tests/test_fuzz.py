@@ -16,6 +16,7 @@ from typing import Any, Dict, List
 
 import pytest
 
+from dbcheck import check_database
 from harness import REPO
 
 #: Never run with values that bind: they quit Anki, switch profiles, sync,
@@ -274,28 +275,7 @@ def test_every_action_answers_bad_params_clearly(request, api):
     failures = [r.splitlines()[0] + " | " + r.splitlines()[-1] for r in logged]
     assert not failures, "unforeseen exceptions:\n" + "\n".join(sorted(set(failures)))
     assert not problems, "unclear answers:\n" + "\n".join(problems[:60])
-    assert check_database(api, server) == []
-
-
-#: Anki's Check Database (and SQLite's own integrity check) on the collection;
-#: the planner statistics the check rebuilds are put back as they were, so
-#: the rest of the session's tests see the query plans they saw before.
-CHECK_DATABASE = """
-stats = col.db.all("select tbl, idx, stat from sqlite_stat1")
-integrity = col.db.scalar("pragma integrity_check")
-text, ok = col.fix_integrity()
-col.db.execute("delete from sqlite_stat1")
-for row in stats:
-    col.db.execute("insert into sqlite_stat1 values (?, ?, ?)", *row)
-col.db.execute("analyze sqlite_schema")
-result = ([] if integrity == "ok" else [integrity]) + ([] if ok else [text])
-"""
-
-
-def check_database(api, server):
-    """What Anki's Check Database finds to fix (an empty list: nothing)."""
-    prefix = "col = mw.col\n" if api.host_kind == "gui" else ""
-    return server.driver(prefix + CHECK_DATABASE)
+    assert check_database(server, api.host_kind == "gui") == []
 
 
 def judge(name, params, binds, reply):
