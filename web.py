@@ -75,6 +75,13 @@ class OriginPolicy:
             or origin.startswith(EXTENSION_SCHEMES)
         )
 
+    def may_ask(self, origin: Optional[str]) -> bool:
+        """Whether a refused origin may still ask the user (requestPermission).
+        Never for Anki's own web views (a shared deck's card could keep asking,
+        with an address that looks like this computer's own) nor for `null`
+        (sandboxed frames and local files: allowing it would allow them all)."""
+        return origin is not None and origin != "null" and origin not in self.blocked
+
     def host_allowed(self, host: Optional[str], origin: Optional[str]) -> bool:
         """Refuse DNS-rebinding requests: when bound to loopback, the Host
         header must name this machine (unless the origin is explicitly listed)."""
@@ -152,7 +159,7 @@ class ApiApp:
                               policy.cors_header(origin, allowed))
 
         action = request.get("action") if isinstance(request, dict) else None
-        if not allowed and action != "requestPermission":
+        if not allowed and (action != "requestPermission" or not policy.may_ask(origin)):
             reply = {"result": None, "error": "this origin is not allowed to use AnkiConnect; "
                      "call requestPermission first"}
             return self._json(start_response, "403 Forbidden", reply, None)

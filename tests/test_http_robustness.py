@@ -144,3 +144,36 @@ def test_memory_stays_bounded_under_large_and_broken_bodies(anki, api):
     after = rss_mb(anki)
     assert after - before < 300, (before, after)
     assert api.call("version") == 6
+
+
+def test_request_size_limit_holds_for_declared_and_chunked_bodies(tmp_path):
+    """webMaxRequestBytes: a declared or chunked body over it gets 413 without
+    being buffered whole or run; the server keeps serving."""
+    from harness import HeadlessProcess
+
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"webMaxRequestBytes": 100_000}))
+    server = HeadlessProcess(base=tmp_path / "server", args=("--config", str(config))).start()
+    try:
+        client = server.client()
+        head = b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 200000\r\n\r\n"
+        started = time.time()
+        assert exchange(server.port, head, timeout=10).startswith(b"HTTP/1.1 413")
+        assert time.time() - started < 5  # answered without waiting for the body
+
+        body = json.dumps({"action": "createDeck", "version": 6,
+                           "params": {"deck": "x" * 1_000_000}}).encode()
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 65536]), body[i:i + 65536])
+                          for i in range(0, len(body), 65536)) + b"0\r\n\r\n"
+        head = b"POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+        try:
+            reply = exchange(server.port, head + chunks, timeout=10)
+        except (ConnectionResetError, BrokenPipeError):
+            reply = b""  # refused before all of it was sent
+        assert reply == b"" or reply.startswith(b"HTTP/1.1 413"), reply[:100]
+
+        small = json.dumps({"action": "createDeck", "version": 6, "params": {"deck": "y" * 50_000}})
+        assert client.raw(small)[0] == 200
+        assert client.call("deckNames") == ["Default", "y" * 50_000]
+    finally:
+        server.cleanup()

@@ -156,6 +156,19 @@ def test_api_key_refusal_runs_nothing(keyed):
     assert reply == {"result": None, "error": "valid api key must be provided"}
 
 
+def test_api_key_refusals_change_nothing(keyed):
+    client = keyed.client()
+    for key in (None, "wrong", API_KEY.upper(), API_KEY + " ", ""):
+        for version in (6, 4):
+            reply = client.request("createDeck", version=version, key=key, deck="pwned")
+            assert reply == {"result": None, "error": "valid api key must be provided"}
+            reply = client.request("addNote", version=version, key=key, note={
+                "deckName": "Default", "modelName": "Basic", "fields": {"Front": "pwned"}})
+            assert API_KEY not in json.dumps(reply)
+    assert "pwned" not in client.call("deckNames", key=API_KEY)
+    assert client.call("findNotes", key=API_KEY, query="pwned") == []
+
+
 def test_request_permission_needs_no_key_and_reports_it(keyed):
     assert keyed.client().call("requestPermission") == {
         "permission": "granted", "requireApikey": True, "version": 6}

@@ -213,6 +213,43 @@ def test_card_template_script_cannot_call_the_api(anki, api, recorder):
     assert api.call("deckNames") == ["Default"]
 
 
+PERMISSION_BOXES = """
+from aqt.qt import QApplication
+result = [w.text() for w in QApplication.topLevelWidgets()
+          if w.objectName() == "ankiconnect-permission" and w.isVisible()]
+"""
+
+
+def test_anki_own_origins_and_null_cannot_even_ask_for_permission(anki, api):
+    for origin in sorted(anki_origins(anki)) + ["null"]:
+        status, headers, data = api.raw({"action": "requestPermission", "version": 6},
+                                        headers={"Origin": origin})
+        assert status == 403 and "access-control-allow-origin" not in headers, (origin, data)
+    time.sleep(0.3)
+    assert anki.driver(PERMISSION_BOXES) == []
+
+
+@pytest.fixture
+def add_on_config(anki):
+    """Apply add-on config changes as the config dialog does; restored after."""
+    original = anki.driver("result = mw.addonManager.getConfig(ac.module)")
+
+    def apply(**changes):
+        conf = json.dumps(dict(original, **changes))
+        anki.driver(f"import json\nac.apply_config(json.loads({conf!r}))")
+
+    yield apply
+    anki.driver(f"import json\nac.apply_config(json.loads({json.dumps(original)!r}))")
+
+
+def test_anki_own_origin_works_once_the_user_lists_it(anki, api, add_on_config):
+    origin = sorted(anki_origins(anki))[0]
+    add_on_config(webCorsOriginList=["http://localhost", origin])
+    status, headers, data = api.raw(WRITES[0], headers={"Origin": origin})
+    assert status == 200 and headers["access-control-allow-origin"] == origin
+    assert "pwned" in api.call("deckNames")
+
+
 # -- media names ------------------------------------------------------------------------
 
 BAD_NAMES = ["../collection.anki2", "..", ".", "/etc/passwd", "sub/x.mp3", "a\\b.mp3",
