@@ -1,5 +1,6 @@
 """Many clients at once: nothing lost, nothing doubled, no errors."""
 import base64
+import os
 import threading
 import time
 
@@ -10,9 +11,9 @@ from harness import ApiClient
 
 CLIENTS = 8
 NOTES_PER_CLIENT = 250
-#: how long readers and writers run together (the issue asks for 20 s; the
-#: suite runs less to stay quick: raise it to soak)
-MIXED_SECONDS = 8
+#: how long readers and writers run together, in seconds (the issue asks for
+#: 20; the suite runs less to stay quick: ANKICONNECT_SOAK_SECONDS=20 to soak)
+MIXED_SECONDS = float(os.environ.get("ANKICONNECT_SOAK_SECONDS") or 8)
 
 
 def server_of(request, api):
