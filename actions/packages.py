@@ -7,16 +7,28 @@ import os
 
 from ..compat import export_deck_package, import_package
 from ..util import ActionError, action
+from .media_source import private_files
 
 
 class PackageActions:
-    def _package_path(self, path: str) -> str:
+    def _package_path(self, action: str, path: str) -> str:
         """`path` made absolute; a relative one is taken in the collection's
-        media folder (where Anki's working folder used to be)."""
+        media folder (where Anki's working folder used to be).  Only .apkg
+        files, and never inside Anki's own folders (the collection, its
+        profile, prefs21.db), so a package cannot overwrite or be read from
+        Anki's own files."""
+        if "\0" in path:
+            raise ActionError(f"{action}: the path must not contain NUL characters")
         path = os.path.expanduser(path)
         if not os.path.isabs(path):
             path = os.path.join(self.col.media.dir(), path)
-        return os.path.abspath(path)
+        full = os.path.abspath(path)
+        if not full.lower().endswith(".apkg"):
+            raise ActionError(f"{action}: the path must name an .apkg file: {path}")
+        why = private_files(self.col).refuses(os.path.realpath(full))
+        if why:
+            raise ActionError(f"{action}: {path} is not allowed: {why}")
+        return full
 
     @action()
     def exportPackage(self, deck: str, path: str, includeSched: bool = False) -> bool:
@@ -28,7 +40,7 @@ class PackageActions:
         existing file at `path` is replaced.
 
         deck: the deck's full name.
-        path: where to write the .apkg; a relative path is taken in the collection's media folder.
+        path: where to write the .apkg (must end in `.apkg`, outside Anki's own folders); a relative path is taken in the collection's media folder.
         includeSched: include scheduling and deck options.
 
         Example: {"deck": "Default", "path": "/data/Deck.apkg", "includeSched": true} -> true
@@ -37,7 +49,7 @@ class PackageActions:
         deck_id = col.decks.id_for_name(deck)
         if deck_id is None:
             return False
-        full = self._package_path(path)
+        full = self._package_path("exportPackage", path)
         folder = os.path.dirname(full)
         if not os.path.isdir(folder):
             raise ActionError(f"exportPackage: folder {folder!r} does not exist")
@@ -55,7 +67,7 @@ class PackageActions:
 
         Example: {"path": "/data/Deck.apkg"} -> true
         """
-        full = self._package_path(path)
+        full = self._package_path("importPackage", path)
         if not os.path.isfile(full):
             raise ActionError(f"importPackage: no such file: {path}")
         try:

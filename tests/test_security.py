@@ -521,12 +521,9 @@ def test_urls_are_http_only_also_after_redirects(api, web, tmp_path):
     assert_untouched(api)
 
 
-# -- known gaps in other modules -------------------------------------------------------
+# -- packages ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="actions/packages.py: exportPackage writes wherever it "
-                   "is told, also over the collection; its owner is to refuse Anki's own files "
-                   "(media_source.private_files(col).refuses(realpath)) - then drop this mark")
 def test_export_package_never_overwrites_ankis_own_files(tmp_path):
     server = HeadlessProcess(base=tmp_path).start()
     try:
@@ -535,3 +532,12 @@ def test_export_package_never_overwrites_ankis_own_files(tmp_path):
     finally:
         server.cleanup()
     assert reply["error"] and header == b"SQLite format 3\x00"
+
+
+@pytest.mark.parametrize("path", ["../collection.anki2", "../collection.apkg",
+                                  "/etc/passwd", "notes.txt", "../profile.apkg"])
+def test_export_and_import_package_refuse_paths_outside_packages(api, path):
+    for action in ("exportPackage", "importPackage"):
+        params = {"deck": "Default", "path": path} if action == "exportPackage" else {"path": path}
+        reply = api.request(action, **params)
+        assert reply["result"] is None and action in reply["error"], reply
