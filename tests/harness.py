@@ -388,9 +388,11 @@ conf = col.decks.get_config(1)
 conf["name"] = "Default"
 col.decks.restore_to_default(conf)
 default_deck = col.decks.get(1)
-if default_deck["desc"] or default_deck["conf"] != 1:
-    default_deck["desc"], default_deck["conf"] = "", 1
-    col.decks.save(default_deck)
+# also forget what was studied today, so daily limits never run out between tests
+default_deck["desc"], default_deck["conf"] = "", 1
+for key in ("newToday", "revToday", "lrnToday", "timeToday"):
+    default_deck[key] = [0, 0]
+col.decks.save(default_deck)
 stock = {"Basic", "Basic (and reversed card)", "Basic (optional reversed card)",
          "Basic (type in the answer)", "Cloze", "Image Occlusion"}
 for m in col.models.all_names_and_ids():
