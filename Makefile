@@ -21,9 +21,10 @@ test-qt5:
 	@VENV=.venv-qt5 REQUIREMENTS=requirements-qt5.txt XVFB=1 scripts/setup.sh
 	ANKICONNECT_TEST_QPA=xcb xvfb-run -a -s "-screen 0 1280x1024x24" .venv-qt5/bin/python -m pytest $(PYTEST_ARGS)
 
-## Measure speed against the anki library's own floor.
+## Measure speed against the anki library's own floor
+## (BENCH_ARGS="--quick" for a short run, "--readme" to update README.md).
 bench: setup
-	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 ## Regenerate the README's API reference from the actions' docstrings.
 docs: setup

@@ -20,8 +20,9 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
+from . import large_data
 from .util import API_VERSION
 
 BANNER = f"AnkiConnect v.{API_VERSION}".encode("ascii")
@@ -150,13 +151,17 @@ class ApiApp:
             return _respond(start_response, "200 OK", BANNER, "text/plain",
                             policy.cors_header(origin, allowed))
         try:
-            request = json.loads(body.decode("utf-8-sig"))
-            if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(request):
+            request = large_data.loads(body)
+            # a surrogate escape has a backslash: look for one first (memchr),
+            # a large body of base64 has none
+            if (body.find(b"\\") >= 0 and _SURROGATE_ESCAPE.search(body)
+                    and _has_lone_surrogate(request)):
                 raise ValueError("a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)")
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
             problem = _json_problem(e)
             return self._json(start_response, "200 OK", {"result": None, "error": problem},
                               policy.cors_header(origin, allowed))
+        del body  # a large body's memory goes back before the action runs
 
         action = request.get("action") if isinstance(request, dict) else None
         if not allowed and (action != "requestPermission" or not policy.may_ask(origin)):
@@ -195,9 +200,9 @@ class ApiApp:
     def _json(self, start_response: Callable, status: str, reply: Any,
               cors: Optional[str]) -> List[bytes]:
         try:
-            body = json.dumps(reply).encode("ascii")
+            body = large_data.dumps(reply)
         except (TypeError, ValueError) as e:  # a bug in an action's result
-            body = json.dumps({"result": None, "error": f"result is not JSON: {e}"}).encode()
+            body = [json.dumps({"result": None, "error": f"result is not JSON: {e}"}).encode()]
         return _respond(start_response, status, body, "application/json", cors)
 
     def _log(self, started: float, request: Any, reply: Any) -> None:
@@ -215,15 +220,17 @@ class ApiApp:
             pass
 
 
-def _respond(start_response: Callable, status: str, body: bytes, content_type: str,
-             cors: Optional[str]) -> List[bytes]:
-    headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+def _respond(start_response: Callable, status: str, body: Union[bytes, List[bytes]],
+             content_type: str, cors: Optional[str]) -> List[bytes]:
+    pieces = [body] if isinstance(body, bytes) else body
+    headers = [("Content-Type", content_type),
+               ("Content-Length", str(sum(len(p) for p in pieces)))]
     if cors:
         headers.append(("Access-Control-Allow-Origin", cors))
         headers.append(("Access-Control-Allow-Headers", "*"))
         headers.append(("Vary", "Origin"))
     start_response(status, headers)
-    return [body]
+    return pieces
 
 
 def _read_body(environ: Dict[str, Any]) -> bytes:
@@ -327,6 +334,8 @@ class WebServer:
                 channel_timeout=120,
                 cleanup_interval=10,
                 asyncore_use_poll=True,
+                recv_bytes=65536,  # large bodies in fewer, larger reads
+                send_bytes=65536,
                 max_request_body_size=settings.max_request_bytes,
                 max_request_header_size=256 * 1024,
                 clear_untrusted_proxy_headers=True,

@@ -23,6 +23,7 @@ from .card_data import (
     revlog_by_card,
     unique,
 )
+from .field_search import find_cards
 
 QUEUE_SUSPENDED = -1
 QUEUE_NEW, QUEUE_LEARN, QUEUE_REVIEW, QUEUE_DAY_LEARN, QUEUE_PREVIEW = 0, 1, 2, 3, 4
@@ -56,7 +57,7 @@ class CardActions:
         if query is None:
             return []
         try:
-            return list(self.col.find_cards(query))
+            return find_cards(self.col, query)
         except SearchError as e:
             raise ActionError(f"findCards: invalid search {query!r}: {e}") from None
         except DBError:  # e.g. SQLite: "LIKE or GLOB pattern too complex"

@@ -7,7 +7,6 @@ Every file name a client gives goes through `checked_media_name`
 """
 from __future__ import annotations
 
-import base64
 import fnmatch
 import os
 from typing import List, Optional, Union
@@ -15,11 +14,12 @@ from typing import List, Optional, Union
 from ..util import ActionError, action
 from .media_source import (
     checked_media_name,
+    encode_base64_file,
     md5_matches,
     media_file_path,
     pick_source,
     private_files,
-    read_source,
+    read_source_pieces,
     release_memory,
     store_media,
 )
@@ -56,8 +56,8 @@ class MediaActions:
         what = f"storeMediaFile {name}"
         kind, value = pick_source({"data": data, "path": path, "url": url}, what)
         private = self.on_main(lambda: private_files(self.col)) if kind == "path" else None
-        content = read_source(kind, value, self.config(), what, private)
-        size = len(content)
+        content = read_source_pieces(kind, value, self.config(), what, private)
+        size = sum(len(p) for p in content)
         try:
             if md5_matches(content, skipHash):
                 return None
@@ -66,7 +66,7 @@ class MediaActions:
             del content
             release_memory(size)
 
-    def _store(self, name: str, content: bytes, delete_existing: bool) -> str:
+    def _store(self, name: str, content: List[bytes], delete_existing: bool) -> str:
         # Writing goes through Anki's backend, which serialises collection
         # access itself and lets other threads run while it writes, so a large
         # file does not hold Anki's main thread (as Anki's own background
@@ -87,12 +87,8 @@ class MediaActions:
         found = media_file_path(media_dir, name)
         if found is None:
             return False
-        with open(found, "rb") as f:
-            content = f.read()
-        encoded = base64.b64encode(content).decode("ascii")
-        size = len(content)
-        del content
-        release_memory(size)
+        encoded = encode_base64_file(found)
+        release_memory(len(encoded))
         return encoded
 
     @action()

@@ -28,14 +28,16 @@ import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional, Union
 
+from .. import compat
+from ..large_data import joined_text, share_interpreter
 from ..util import ActionError
 
 SOURCES = ("data", "path", "url")
 _CHUNK = 1 << 16
 _TRIM_ABOVE = 4 << 20
-_B64_SLICE = 1 << 19  # characters (a multiple of 4) decoded at a time
+_B64_SLICE = 1 << 17  # characters (a multiple of 4) decoded at a time (~0.5 ms)
 
 
 # ---------------------------------------------------------------------------
@@ -139,6 +141,16 @@ def check_source(kind: str, value: str, config: Dict[str, Any], what: str) -> No
         scheme = urllib.parse.urlsplit(value.strip()).scheme.lower()
         if scheme not in ("http", "https"):
             raise ActionError(f"{what}: only http and https URLs can be downloaded, not {value!r}")
+
+
+def read_source_pieces(kind: str, value: str, config: Dict[str, Any], what: str,
+                       private: Optional["PrivateFiles"] = None) -> List[bytes]:
+    """read_source, as consecutive pieces of the content: base64 data is
+    decoded in pieces that are never joined (store_media takes them)."""
+    if kind == "data":
+        check_source(kind, value, config, what)
+        return decode_base64_pieces(value, what)
+    return [read_source(kind, value, config, what, private)]
 
 
 def read_source(kind: str, value: str, config: Dict[str, Any], what: str,
@@ -257,27 +269,33 @@ def read_path(path: str, config: Dict[str, Any], private: PrivateFiles, what: st
 
 
 def decode_base64(data: str, what: str) -> bytes:
-    """Decode a client's base64 (line breaks and missing padding tolerated).
+    """Decode a client's base64 (line breaks and missing padding tolerated)."""
+    return b"".join(decode_base64_pieces(data, what))
+
+
+def decode_base64_pieces(data: str, what: str) -> List[bytes]:
+    """decode_base64, as consecutive pieces of the content.
 
     Large data is decoded in slices, so other threads (Anki's main thread
     among them) get the interpreter in between rather than waiting for the
-    whole file.
+    whole file, and the pieces need not be joined (store_media takes them).
     """
-    try:
-        return _decode_in_slices(data)
-    except (binascii.Error, ValueError):
-        pass
-    text = "".join(data.split())
-    text += "=" * (-len(text) % 4)
-    try:
-        return _decode_in_slices(text)
-    except (binascii.Error, ValueError):
-        raise ActionError(f"{what}: data is not valid base64") from None
+    with share_interpreter():
+        try:
+            return _decode_in_slices(data)
+        except (binascii.Error, ValueError):
+            pass
+        text = "".join(data.split())
+        text += "=" * (-len(text) % 4)
+        try:
+            return _decode_in_slices(text)
+        except (binascii.Error, ValueError):
+            raise ActionError(f"{what}: data is not valid base64") from None
 
 
-def _decode_in_slices(text: str) -> bytes:
+def _decode_in_slices(text: str) -> List[bytes]:
     if len(text) <= _B64_SLICE:
-        return base64.b64decode(text, validate=True)
+        return [base64.b64decode(text, validate=True)]
     if len(text) % 4:
         raise binascii.Error("incomplete base64")
     parts = []
@@ -286,12 +304,30 @@ def _decode_in_slices(text: str) -> bytes:
         if "=" in part and start + _B64_SLICE < len(text):
             raise binascii.Error("padding inside the data")
         parts.append(base64.b64decode(part, validate=True))
-    return b"".join(parts)
+    return parts
 
 
-def md5_matches(content: bytes, skip_hash: Optional[str]) -> bool:
+def encode_base64_file(path: str) -> str:
+    """The base64 of a file's content, read and encoded a slice at a time
+    (the whole content is never in memory next to its base64)."""
+    pieces = []
+    with open(path, "rb") as f, share_interpreter():
+        while True:
+            chunk = f.read(_B64_SLICE // 4 * 3)  # whole groups of 3 bytes
+            if not chunk:
+                break
+            pieces.append(binascii.b2a_base64(chunk, newline=False).decode("ascii"))
+    return joined_text(pieces)
+
+
+def md5_matches(content: Union[bytes, List[bytes]], skip_hash: Optional[str]) -> bool:
     """True when `content`'s MD5 is `skip_hash` (the client asked to skip it)."""
-    return bool(skip_hash) and hashlib.md5(content).hexdigest() == skip_hash.strip().lower()
+    if not skip_hash:
+        return False
+    md5 = hashlib.md5()
+    for piece in [content] if isinstance(content, bytes) else content:
+        md5.update(piece)
+    return md5.hexdigest() == skip_hash.strip().lower()
 
 
 # ---------------------------------------------------------------------------
@@ -511,39 +547,46 @@ def store_target(media_dir: str, name: str) -> Optional[str]:
     return existing
 
 
-def store_media(col: Any, name: str, content: bytes, delete_existing: bool = True) -> str:
-    """Write `content` as media file `name`; returns the name Anki stored it under.
+def store_media(col: Any, name: str, content: Union[bytes, List[bytes]],
+                delete_existing: bool = True) -> str:
+    """Write `content` (bytes, or consecutive pieces) as media file `name`;
+    returns the name Anki stored it under.
 
     With `delete_existing`, a different file of the same name goes to Anki's
     media trash first, so the new content keeps the name.  Otherwise Anki
     keeps both and gives the new one a changed name (same content: same name).
     """
     existing = store_target(col.media.dir(), name)
-    if delete_existing and existing is not None and not _same_content(existing, content):
+    pieces = [content] if isinstance(content, bytes) else content
+    size = sum(len(p) for p in pieces)
+    if delete_existing and existing is not None and not _same_content(existing, pieces):
         col.media.trash_files([os.path.basename(existing)])
-    return col.media.write_data(name, content)
+    # the pieces' memory goes back before Anki makes its own copy of the file
+    return compat.add_media_file(col, name, pieces, copied=lambda: release_memory(size))
 
 
 def release_memory(size: int) -> None:
     """After handling `size` bytes of media on a worker thread, give the
     freed memory back to the system.  glibc keeps what a thread freed in that
     thread's own arena, so without this every HTTP worker thread that once
-    stored a 20 MB file would hold on to ~100 MB."""
+    stored a 20 MB file would hold on to ~100 MB.  (Fresh memory is slow to
+    touch, but large_data's copies of large buffers let other threads run
+    meanwhile.)"""
     if size < _TRIM_ABOVE or not sys.platform.startswith("linux"):
         return
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # (lets other threads run meanwhile)
     except (OSError, AttributeError):  # not glibc
         pass
 
 
-def _same_content(path: str, content: bytes) -> bool:
+def _same_content(path: str, pieces: List[bytes]) -> bool:
     try:
-        if os.path.getsize(path) != len(content):
+        if os.path.getsize(path) != sum(len(p) for p in pieces):
             return False
         with open(path, "rb") as f:
-            return f.read() == content
+            return all(f.read(len(p)) == p for p in pieces)
     except OSError:
         return False

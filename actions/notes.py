@@ -28,6 +28,7 @@ from .note_builder import (
     parse_tags,
     set_fields,
 )
+from .field_search import find_notes
 from .note_reader import ids_sql, note_mod_times, notes_info
 
 #: A field Anki counts as empty: only whitespace, <br> and empty <div>s.
@@ -453,7 +454,7 @@ class NoteActions:
         """
         if query is None:
             return []
-        return _search(self.col.find_notes, query, "findNotes")
+        return _search(lambda q: find_notes(self.col, q), query, "findNotes")
 
     @action()
     def notesInfo(self, notes: Optional[List[int]] = None, query: Optional[str] = None) -> List[Dict[str, Any]]:
@@ -468,7 +469,8 @@ class NoteActions:
         """
         if (notes is None) == (query is None):
             raise ActionError("notesInfo: give either notes or query")
-        ids = notes if notes is not None else _search(self.col.find_notes, query, "notesInfo")
+        ids = notes if notes is not None else _search(
+            lambda q: find_notes(self.col, q), query, "notesInfo")
         return notes_info(self.col, ids, self.host.active_profile())
 
     @action()

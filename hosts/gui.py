@@ -11,7 +11,7 @@ import inspect
 import threading
 import time
 from concurrent.futures import Future
-from typing import Any, Callable, List, Optional, Set
+from typing import Any, Callable, List, Optional, Set, Tuple
 
 import aqt
 from aqt import gui_hooks
@@ -24,9 +24,14 @@ from . import CallResult, Host, merge_changes
 #: How long loadProfile and sync wait for Anki to finish, in seconds.
 PROFILE_SWITCH_TIMEOUT = 120
 SYNC_TIMEOUT = 600
-#: How long writes are gathered before Anki's windows are told, in ms: short
-#: enough to look instant, long enough that a burst of requests redraws once.
+#: Writes are gathered before Anki's windows are told about them: they are
+#: told GUI_REFRESH_DELAY_MS after the last write (short enough to look
+#: instant), and while writes keep coming, at the latest
+#: GUI_REFRESH_MAX_DELAY_MS after the first one.  A redraw costs Anki several
+#: ms (more in its web views' process), so a client adding notes one by one
+#: would otherwise spend most of its time waiting for redraws.
 GUI_REFRESH_DELAY_MS = 40
+GUI_REFRESH_MAX_DELAY_MS = 1000
 
 
 class AnkiHost(Host):
@@ -40,8 +45,12 @@ class AnkiHost(Host):
         self._main_thread = threading.main_thread()
         self._pending: Set[CallResult] = set()
         self._pending_lock = threading.Lock()
+        self._queue: List[Tuple[CallResult, Callable[[], Any]]] = []
+        self._queue_scheduled = False
         self._closing = False
         self._gui_changes: Any = None
+        self._gui_deadline = 0.0
+        self._gui_timer: Any = None
         self._config = effective_config(self._user_config())
         #: called with the user's config after the add-on changed it itself
         self.config_changed: Callable[[dict], Any] = self.reload_config
@@ -62,12 +71,30 @@ class AnkiHost(Host):
         call = CallResult()
         with self._pending_lock:
             self._pending.add(call)
+            self._queue.append((call, fn))
+            schedule, self._queue_scheduled = not self._queue_scheduled, True
         try:
-            self.mw.taskman.run_on_main(lambda: call.run(fn))
+            if schedule:
+                try:
+                    self.mw.taskman.run_on_main(self._run_queued)
+                except BaseException:
+                    with self._pending_lock:
+                        self._queue_scheduled = False
+                    raise
             return call.wait()
         finally:
             with self._pending_lock:
                 self._pending.discard(call)
+
+    def _run_queued(self) -> None:
+        """Main thread: run the calls queued so far.  One Qt event runs every
+        call that arrived meanwhile (concurrent clients), instead of one
+        event per call."""
+        with self._pending_lock:
+            queued, self._queue = self._queue, []
+            self._queue_scheduled = False
+        for call, fn in queued:
+            call.run(fn)
 
     def close(self) -> None:
         """Anki is quitting: release every request still waiting for it."""
@@ -95,14 +122,20 @@ class AnkiHost(Host):
     def after_write(self, changes: Any) -> None:
         """Refresh Anki's windows after a write, as Anki's own operations do.
 
-        Changes are gathered for a moment (GUI_REFRESH_DELAY_MS) and announced
-        together, so a client adding notes one by one does not make Anki
-        redraw its deck list between every two of them.
+        Changes are gathered until the writes pause (GUI_REFRESH_DELAY_MS)
+        and announced together, so a client adding notes one by one does not
+        make Anki redraw its deck list between every two of them.
         """
-        first = self._gui_changes is None
+        now = time.monotonic()
+        if self._gui_changes is None:
+            self._gui_deadline = now + GUI_REFRESH_MAX_DELAY_MS / 1000
         self._gui_changes = merge_changes(self._gui_changes, changes)
-        if first:
-            QTimer.singleShot(GUI_REFRESH_DELAY_MS, self._announce_changes)
+        if self._gui_timer is None:
+            self._gui_timer = QTimer(self.mw)
+            self._gui_timer.setSingleShot(True)
+            self._gui_timer.timeout.connect(self._announce_changes)
+        left_ms = int((self._gui_deadline - now) * 1000)
+        self._gui_timer.start(max(0, min(GUI_REFRESH_DELAY_MS, left_ms)))
 
     def _announce_changes(self) -> None:
         changes, self._gui_changes = self._gui_changes, None

@@ -76,7 +76,8 @@ class Row:
                  target: str = "", note: str = "",
                  check: Optional[Callable[[float, Optional[float]], bool]] = None):
         self.name, self.ours, self.floor, self.unit = name, ours, floor, unit
-        self.target, self.note, self.check = target, note, check
+        self.target, self.note = target, note
+        self.met = "" if check is None else "yes" if check(ours, floor) else "**no**"
 
     @property
     def ratio(self) -> Optional[float]:
@@ -85,12 +86,6 @@ class Row:
         if self.unit == "req/s":  # higher is better: floor / ours
             return self.floor / self.ours if self.ours else None
         return self.ours / self.floor
-
-    @property
-    def met(self) -> str:
-        if self.check is None:
-            return ""
-        return "yes" if self.check(self.ours, self.floor) else "**no**"
 
     def cells(self) -> List[str]:
         def fmt(v: Optional[float]) -> str:
@@ -504,11 +499,18 @@ class Bench:
                 t.join()
             return sum(count) / seconds, len(errors)
 
-        single, errors1 = run(1)
-        eight, errors8 = run(8)
-        self.add(Row("`deckNames` for 5 s: 8 clients (floor: 1 client)", eight, single, "req/s",
-                     "≥ 1 client, no errors", f"{errors8 + errors1} errors",
-                     check=lambda o, f: o >= f and errors8 + errors1 == 0))
+        singles, eights, errors = [], [], 0
+        for _ in range(1 if self.quick else 3):  # taking turns: the machine's load varies
+            rate, failed = run(1)
+            singles.append(rate)
+            errors += failed
+            rate, failed = run(8)
+            eights.append(rate)
+            errors += failed
+        single, eight = statistics.median(singles), statistics.median(eights)
+        self.add(Row(f"`deckNames` for {seconds} s: 8 clients (floor: 1 client)", eight, single,
+                     "req/s", "≥ 1 client, no errors", f"{errors} errors",
+                     check=lambda o, f: f is not None and o >= f and errors == 0))
 
         trivial = TrivialServer()
         version = request_body("version")

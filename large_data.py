@@ -1,0 +1,343 @@
+# AnkiConnect - drive Anki over a local HTTP API.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Large requests and replies (media of many MB) without holding up Anki.
+
+A 20 MB file sent to storeMediaFile is a 27 MB JSON body of base64.  Python
+runs one thread at a time (the interpreter lock), and long C calls keep the
+lock throughout: `json.loads` of that body takes ~40 ms, `json.dumps` of the
+same file from retrieveMediaFile ~75 ms, and even copying 27 MB into new
+memory ~25 ms on a machine where touching fresh memory is slow.  Meanwhile
+no other thread of Anki runs: its main thread and other clients' small
+requests wait.  So here:
+
+- JSON: long strings are cut out of a large body and handled apart, a
+  slice at a time, and the rest goes through the json module as usual
+  (`loads`, `dumps`).  The results are exactly
+  json.loads(body.decode("utf-8-sig")) and json.dumps(reply).encode("ascii");
+  whenever the shortcut is not sure, the json module does the whole work.
+- Large str copies (`ascii_text`, `joined_text`) are done by memmove
+  through ctypes, which lets other threads run meanwhile (CPython's
+  b"".join of large bytes already does).
+- While a thread works through large data, other threads get the lock
+  every 0.5 ms instead of every 5 ms (`share_interpreter`).
+
+This module must not import aqt (the headless host uses it).
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import sys
+import threading
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+#: bodies from this size are searched for long strings
+LARGE_BODY = 1 << 20
+#: strings from this size are handled apart (a window this long without a
+#: quote is inside one)
+LONG_STRING = 1 << 16
+#: bytes or characters handled per slice (well under a millisecond each)
+SLICE = 1 << 17
+#: how often a thread doing long work on large data lets others run, in s
+SHARED_SWITCH_INTERVAL = 0.0005
+#: bytes a JSON string cannot hold unescaped
+_CONTROL = bytes(range(32))
+#: ASCII characters json.dumps writes as they are (no escape)
+_PLAIN = bytes(c for c in range(32, 127) if c not in b'"\\')
+
+
+# ---------------------------------------------------------------------------
+# Sharing the interpreter
+
+_sharing_lock = threading.Lock()
+_sharing = 0
+_saved_interval = 0.005
+
+
+@contextmanager
+def share_interpreter() -> Iterator[None]:
+    """While the block works through large data a slice at a time, let
+    other threads take the interpreter lock every SHARED_SWITCH_INTERVAL
+    instead of Python's 5 ms.  A small request passes the lock between
+    threads several times (HTTP thread, worker, Anki's main thread), and
+    would otherwise wait up to 5 ms each time.  The interval is the
+    process's: it is restored when the last such block ends."""
+    global _sharing, _saved_interval
+    with _sharing_lock:
+        if _sharing == 0:
+            _saved_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(_saved_interval, SHARED_SWITCH_INTERVAL))
+        _sharing += 1
+    try:
+        yield
+    finally:
+        with _sharing_lock:
+            _sharing -= 1
+            if _sharing == 0:
+                sys.setswitchinterval(_saved_interval)
+
+
+# ---------------------------------------------------------------------------
+# Copying large buffers without the interpreter lock
+#
+# A new str is created empty with the C API, PyUnicode_New(n, 127) (no
+# memory is touched yet), and filled with memmove, a ctypes call that
+# releases the lock, so the page faults of fresh memory and the copy happen
+# while other threads run.  Filling a new object before anyone else sees it
+# is how C code builds strings; a str made with maxchar 127 is compact
+# ASCII, whose UTF-8 buffer (PyUnicode_AsUTF8AndSize) is its text.  Each
+# result is checked at both ends; on anything unexpected (another Python,
+# no ctypes) the plain copy is made instead.
+
+_LARGE_COPY = 1 << 20
+_capi: Any = None
+
+
+def _c_api() -> Any:
+    global _capi
+    if _capi is None:
+        _capi = False
+        try:
+            import ctypes
+            import platform
+
+            if platform.python_implementation() == "CPython":
+                api = ctypes.PyDLL(None, handle=ctypes.pythonapi._handle)  # own prototypes
+                api.PyBytes_AsString.restype = ctypes.c_void_p
+                api.PyBytes_AsString.argtypes = [ctypes.py_object]
+                api.PyUnicode_New.restype = ctypes.py_object
+                api.PyUnicode_New.argtypes = [ctypes.c_ssize_t, ctypes.c_uint32]
+                api.PyUnicode_AsUTF8AndSize.restype = ctypes.c_void_p
+                api.PyUnicode_AsUTF8AndSize.argtypes = [ctypes.py_object, ctypes.c_void_p]
+                _capi = (api, ctypes.memmove)
+        except Exception:
+            _capi = False
+    return _capi or None
+
+
+def _filled(make: Any, address: Any, sources: List[Tuple[Any, int, int]], size: int) -> Any:
+    """A new object of `size` from `make(size)`, filled from (source
+    address, length, offset) pieces; None if that cannot be done."""
+    api = _c_api()
+    if api is None:
+        return None
+    out = make(api[0], size)
+    base = address(api[0], out)
+    if not base:
+        return None
+    memmove = api[1]
+    for source, length, offset in sources:
+        memmove(base + offset, source, length)
+    return out
+
+
+def joined_text(pieces: List[str]) -> str:
+    """"".join(pieces) for ASCII pieces."""
+    size = sum(len(p) for p in pieces)
+    if size >= _LARGE_COPY and all(p.isascii() for p in pieces):
+        api = _c_api()
+        sources, at = [], 0
+        for p in pieces:
+            if p:
+                address = api[0].PyUnicode_AsUTF8AndSize(p, None) if api else None
+                if not address:
+                    return "".join(pieces)
+                sources.append((address, len(p), at))
+                at += len(p)
+        out = _filled(lambda api, n: api.PyUnicode_New(n, 127),
+                      lambda api, o: api.PyUnicode_AsUTF8AndSize(o, None), sources, size)
+        if out is not None and _same_ends(out, pieces[0], pieces[-1]):
+            return out
+    return "".join(pieces)
+
+
+def ascii_text(body: bytes, begin: int, end: int) -> str:
+    """body[begin:end].decode("ascii") (already known to be ASCII)."""
+    size = end - begin
+    if size >= _LARGE_COPY:
+        api = _c_api()
+        source = api[0].PyBytes_AsString(body) if api else None
+        if source:
+            out = _filled(lambda api, n: api.PyUnicode_New(n, 127),
+                          lambda api, o: api.PyUnicode_AsUTF8AndSize(o, None),
+                          [(source + begin, size, 0)], size)
+            if out is not None and _same_ends(out, body[begin:begin + 64].decode("ascii"),
+                                              body[end - 64:end].decode("ascii")):
+                return out
+    return str(memoryview(body)[begin:end], "ascii")
+
+
+def _same_ends(out: Any, first: Any, last: Any) -> bool:
+    head, tail = first[:64], last[-64:]
+    return out[:len(head)] == head and (not tail or out[-len(tail):] == tail)
+
+
+# ---------------------------------------------------------------------------
+# Requests
+
+
+def loads(body: bytes) -> Any:
+    """json.loads(body.decode("utf-8-sig")): the same value, or the same error."""
+    if len(body) >= LARGE_BODY:
+        try:
+            with share_interpreter():
+                value = _loads_with_long_strings(body)
+        except Exception:  # anything unexpected: the json module decides
+            value = None
+        if value is not None:
+            return value[0]
+    return json.loads(body.decode("utf-8-sig"))
+
+
+def _loads_with_long_strings(body: bytes) -> Optional[Tuple[Any]]:
+    """(value,) parsed with long strings cut out of the JSON text, or None
+    when there are none or the body needs the json module's judgement."""
+    start = len(codecs.BOM_UTF8) if body.startswith(codecs.BOM_UTF8) else 0
+    spans = _long_strings(body, start)
+    if not spans:
+        return None
+    nonce = os.urandom(8).hex()
+    view = memoryview(body)
+    parts: List[bytes] = []
+    strings: Dict[str, str] = {}
+    at = start
+    for i, (open_quote, close_quote) in enumerate(spans):
+        text = _string_at(body, view, open_quote + 1, close_quote)
+        if text is None:
+            return None
+        # the placeholder starts with an escape, so a body whose quotes were
+        # misjudged does not parse (and the json module takes over)
+        key = f"\x00{nonce}:{i}"
+        strings[key] = text
+        parts += [body[at:open_quote], b'"\\u0000' + f"{nonce}:{i}".encode() + b'"']
+        at = close_quote + 1
+    parts.append(body[at:])
+    skeleton = b"".join(parts).decode("utf-8")
+    del parts
+    value = json.loads(skeleton)
+    return (_put_back(value, strings),)
+
+
+def _long_strings(body: bytes, start: int) -> List[Tuple[int, int]]:
+    """(opening quote, closing quote) of the long strings without escapes."""
+    spans = []
+    pos, n = start, len(body)
+    while pos + LONG_STRING <= n:
+        if body.find(b'"', pos, pos + LONG_STRING) >= 0:
+            pos += LONG_STRING
+            continue
+        # a stretch without quotes: inside a string, or a long array of numbers
+        open_quote = body.rfind(b'"', start, pos)
+        close_quote = body.find(b'"', pos)
+        if open_quote < 0 or close_quote < 0:
+            break
+        if (body.find(b"\\", open_quote, close_quote) < 0
+                and _delimiters_before(body, start, open_quote) % 2 == 0):
+            spans.append((open_quote, close_quote))
+        pos = close_quote + 1
+    return spans
+
+
+def _delimiters_before(body: bytes, start: int, end: int) -> int:
+    """How many quotes in body[start:end] delimit strings (are not escaped)."""
+    quotes = body.count(b'"', start, end)
+    if body.find(b"\\", start, end) < 0:
+        return quotes
+    # a quote after an odd number of backslashes is escaped:
+    # escaped = count(\") - count(\\") + count(\\\") - ...
+    escaped, k, sign = 0, 1, 1
+    while True:
+        found = body.count(b"\\" * k + b'"', start, end)
+        if not found:
+            return quotes - escaped
+        escaped += sign * found
+        k, sign = k + 1, -sign
+
+
+def _string_at(body: bytes, view: memoryview, begin: int, end: int) -> Optional[str]:
+    """The text of a string without escapes, or None if JSON forbids it
+    (control characters, not UTF-8)."""
+    ascii_only = True
+    for at in range(begin, end, SLICE):
+        piece = body[at:min(end, at + SLICE)]
+        if len(piece.translate(None, _CONTROL)) != len(piece):
+            return None
+        ascii_only = ascii_only and piece.isascii()
+    if ascii_only:
+        return ascii_text(body, begin, end)
+    try:
+        return str(view[begin:end], "utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _put_back(value: Any, strings: Dict[str, str]) -> Any:
+    """`value` with the placeholders replaced by their strings."""
+    if isinstance(value, str):
+        return strings.get(value, value)
+    left = len(strings)
+    stack = [value]
+    while stack and left:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if any(k in strings for k in item):
+                renamed = {strings.get(k, k): v for k, v in item.items()}
+                left -= sum(1 for k in item if k in strings)
+                item.clear()
+                item.update(renamed)
+            for k, v in item.items():
+                if isinstance(v, str):
+                    if v in strings:
+                        item[k] = strings[v]
+                        left -= 1
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+        else:
+            for i, v in enumerate(item):
+                if isinstance(v, str):
+                    if v in strings:
+                        item[i] = strings[v]
+                        left -= 1
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Replies
+
+
+def dumps(reply: Any) -> List[bytes]:
+    """json.dumps(reply).encode("ascii"), as pieces; a long string result
+    (e.g. retrieveMediaFile's) is encoded a slice at a time."""
+    long_text = _long_result(reply)
+    if long_text is None:
+        return [json.dumps(reply).encode("ascii")]
+    marker = "\x00" + os.urandom(8).hex()
+    if isinstance(reply, str):
+        before, after = "", ""
+    else:
+        text = json.dumps(dict(reply, result=marker))
+        before, _, after = text.partition(json.dumps(marker))
+    pieces = [before.encode("ascii") + b'"']
+    with share_interpreter():
+        for at in range(0, len(long_text), SLICE):
+            piece = long_text[at:at + SLICE]
+            raw = piece.encode("ascii") if piece.isascii() else b""
+            if raw and not raw.translate(None, _PLAIN):
+                pieces.append(raw)  # nothing to escape
+            else:
+                pieces.append(json.dumps(piece)[1:-1].encode("ascii"))
+    pieces.append(b'"' + after.encode("ascii"))
+    return pieces
+
+
+def _long_result(reply: Any) -> Optional[str]:
+    if isinstance(reply, str):
+        return reply if len(reply) >= LONG_STRING else None
+    if isinstance(reply, dict) and isinstance(reply.get("result"), str):
+        result = reply["result"]
+        return result if len(result) >= LONG_STRING else None
+    return None

@@ -1,0 +1,108 @@
+"""large_data gives exactly what the json module gives, for large bodies too
+(where it handles long strings apart): compared on generated bodies, valid
+and broken.  Plain Python: large_data imports nothing of Anki's."""
+import base64
+import importlib.util
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+spec = importlib.util.spec_from_file_location(
+    "large_data", Path(__file__).resolve().parent.parent / "large_data.py")
+large_data = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(large_data)
+
+LONG = large_data.LONG_STRING
+
+
+def reference(body):
+    try:
+        return "ok", json.loads(body.decode("utf-8-sig"))
+    except Exception as e:
+        return type(e).__name__, str(e)
+
+
+def ours(body):
+    try:
+        return "ok", large_data.loads(body)
+    except Exception as e:
+        return type(e).__name__, str(e)
+
+
+def b64(n):
+    return base64.b64encode(os.urandom(n)).decode()
+
+
+def big_bodies(rng):
+    data = b64(3 * LONG)
+    yield json.dumps({"action": "storeMediaFile", "version": 6,
+                      "params": {"filename": "a.bin", "data": data}}).encode()
+    yield json.dumps({"action": "multi", "params": {"actions": [
+        {"action": "storeMediaFile", "params": {"filename": f"{i}", "data": b64(2 * LONG + i)}}
+        for i in range(3)]}}).encode()
+    # a long string as a key, next to small strings with escapes
+    yield json.dumps({data: 1, "a\"b": "c\\d", "e": ["\u00e9", data[:LONG * 3]]}).encode()
+    # non-ASCII long string, with and without ensure_ascii
+    text = "言葉" * LONG
+    yield json.dumps({"text": text}, ensure_ascii=False).encode()
+    yield json.dumps({"text": text}).encode()
+    # a long stretch without quotes that is not a string
+    yield json.dumps({"ids": list(range(60000)), "x": "y" * (2 * LONG)}).encode()
+    # escapes before the long string (backslashes before quotes)
+    yield json.dumps({"q": 'x\\"y\\\\', "r": "\\\\\\\"", "d": data}).encode()
+    yield json.dumps([data, data, "", data]).encode()
+    yield json.dumps(data).encode()
+    yield b"\xef\xbb\xbf" + json.dumps({"d": data}).encode()
+    # broken: control character, invalid UTF-8, unterminated, a stray byte
+    body = json.dumps({"d": data}).encode()
+    at = len(body) // 2
+    yield body[:at] + b"\n" + body[at + 1:]
+    yield body[:at] + b"\xff" + body[at + 1:]
+    yield body[:at] + "é".encode() + body[at + 1:]
+    yield body[:-2]
+    yield body[:5] + b"x" + body[5:]
+    yield b'{"a": 1, ' + body[1:]
+    yield body + b"]"
+    yield b"\xef\xbb\xbf\xef\xbb\xbf" + body
+    yield b'{"a": "' + b"A" * (3 * LONG) + b'\\"' + b"B" * (3 * LONG) + b'"}'
+    yield b'{"a": "' + b"A" * (3 * LONG) + b'\\u00e9' + b"B" * (3 * LONG) + b'"}'
+    yield b'{"a": NaN, "b": "' + b"A" * (3 * LONG) + b'", "c": 1e400, "d": 123456789012345678901234567890}'
+    yield b'{"a": "' + b"A" * (3 * LONG) + b'", "a": "dup"}'
+    yield b'["\\ud800", "' + b"A" * (3 * LONG) + b'"]'
+    yield b"[" * 100000 + b'"' + b"A" * (3 * LONG) + b'"' + b"]" * 100000
+    for _ in range(30):  # random cuts and flips of a valid body
+        body = bytearray(rng.choice([
+            json.dumps({"d": data, "e": "x\"y"}).encode(),
+            json.dumps([{"k": "v"}, data, 1.5, None, True]).encode(),
+        ]))
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(body))
+            body[at] = rng.choice(b'"\\{}[],:x\x00\x1f \xc3')
+        yield bytes(body)
+
+
+def test_large_bodies_parse_as_json_does():
+    rng = random.Random(7)
+    shortcut_used = 0
+    for body in big_bodies(rng):
+        body = body if len(body) >= large_data.LARGE_BODY else body + b" " * large_data.LARGE_BODY
+        assert ours(body) == reference(body), body[:80]
+        shortcut_used += large_data._long_strings(body, 0) != []
+    assert shortcut_used > 15
+
+
+@pytest.mark.parametrize("reply", [
+    {"result": b64(3 * LONG), "error": None},
+    {"result": "言葉\"\\\n\x7f" * LONG, "error": None},
+    {"error": "x", "result": "é" * (2 * LONG)},
+    b64(2 * LONG),
+    {"result": "short", "error": None},
+    {"result": [b64(3 * LONG)], "error": None},
+    [1, 2, 3],
+    None,
+])
+def test_replies_encode_as_json_does(reply):
+    assert b"".join(large_data.dumps(reply)) == json.dumps(reply).encode("ascii")
