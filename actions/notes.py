@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from .. import compat
 from ..util import ActionError, action
+from .field_search import find_notes
 from .note_builder import (
     NoteBuilder,
     NotetypeInfo,
@@ -28,7 +29,6 @@ from .note_builder import (
     parse_tags,
     set_fields,
 )
-from .field_search import find_notes
 from .note_reader import ids_sql, note_mod_times, notes_info
 
 #: A field Anki counts as empty: only whitespace, <br> and empty <div>s.

@@ -122,9 +122,10 @@ class AnkiHost(Host):
     def after_write(self, changes: Any) -> None:
         """Refresh Anki's windows after a write, as Anki's own operations do.
 
-        Changes are gathered until the writes pause (GUI_REFRESH_DELAY_MS)
-        and announced together, so a client adding notes one by one does not
-        make Anki redraw its deck list between every two of them.
+        Changes are gathered until the writes pause (GUI_REFRESH_DELAY_MS),
+        or for at most GUI_REFRESH_MAX_DELAY_MS, and announced together, so
+        a client adding notes one by one does not make Anki redraw its deck
+        list between every two of them.
         """
         now = time.monotonic()
         if self._gui_changes is None:
