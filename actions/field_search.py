@@ -23,7 +23,8 @@ is one of the ASCII case variants of the text; with no `<` or `&` in it,
 Anki's checksum of it is the plain checksum (nothing for HTML stripping to
 change), and the note is among those with one of the variants' checksums.
 The text is taken as given and NFC-normalised (Anki normalises it when the
-collection normalises note text).
+collection normalises note text).  Anki keeps the checksums current itself
+(its duplicate check relies on them too; Check Database rebuilds them).
 
 Anything else takes the normal path: groups, OR, escapes, wildcards, regex
 and other search modes, a negated field term, a field that is not the first
