@@ -12,11 +12,15 @@ the request body is encoded before the clock starts and the reply is decoded
 server does.  Each number is the median of several repeats (the machine may
 be noisy).
 
-    python scripts/bench.py [--quick] [--readme] [--only SECTION ...]
+    python scripts/bench.py [--quick] [--readme [--note TEXT]] [--only SECTION ...]
 
 --quick   fewer repeats and smaller sizes (a smoke run)
---readme  also write the table into README.md (between the bench markers)
+--readme  also write the table into README.md (between the bench markers),
+          with the machine and its load; --note adds a sentence to it
 --only    run only these sections: latency, clients, notes, yomitan, media
+
+The machine's load matters (the bench shares the CPU with Anki): run it on
+a quiet machine, and again if the numbers look noisy.
 """
 from __future__ import annotations
 
@@ -834,22 +838,29 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--readme", action="store_true")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--note", default="", help="a sentence for the README, e.g. about "
+                        "other programs running on the machine")
     args = parser.parse_args()
     print(" | ".join(["workload", "AnkiConnect", "floor", "ratio", "target (met)", "note"]))
     started = time.time()
+    load_before = os.getloadavg()[0]
     rows = Bench(args.quick).run(args.only)
     text = table(rows)
     print()
     print(text)
-    load = os.getloadavg()
-    print(f"\n{machine()}; {time.time() - started:.0f} s; load average {load[0]:.2f}")
+    # the bench itself keeps about one core busy: more than that is other programs
+    load = (f"load average {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it "
+            f"(the machine has {os.cpu_count()} cores)")
+    print(f"\n{machine()}; {time.time() - started:.0f} s; {load}")
     out = REPO / ".bench"
     out.mkdir(exist_ok=True)
     (out / "results.md").write_text(text + "\n")
     if args.readme:
         readme = (REPO / "README.md").read_text()
         section = (
-            f"{BEGIN}\n\nMeasured with `make bench` on {machine()}. Ratio = AnkiConnect ÷ "
+            f"{BEGIN}\n\nMeasured with `make bench` on {machine()}; {load}. "
+            f"{args.note.strip() + ' ' if args.note else ''}"
+            "Ratio = AnkiConnect ÷ "
             "floor (for req/s: floor ÷ AnkiConnect); lower is better. AnkiConnect's time is "
             "the HTTP round trip on a keep-alive connection (the client's JSON encoding and "
             "decoding left out); the floor is the same work done with the `anki` library in "
