@@ -26,6 +26,13 @@ The text is taken as given and NFC-normalised (Anki normalises it when the
 collection normalises note text).  Anki keeps the checksums current itself
 (its duplicate check relies on them too; Check Database rebuilds them).
 
+The shortcut's answer is taken when it finds no note or one (cards
+likewise), the common case for a word looked up.  Several are looked up
+again with Anki's own search: its SQL has no ORDER BY, so they come in the
+order SQLite reads them, which the restriction may change (by note type,
+by deck, ...).  A query Anki refuses is also left to Anki's own search, for
+its own error.
+
 Anything else takes the normal path: groups, OR, escapes, wildcards, regex
 and other search modes, a negated field term, a field that is not the first
 field of some note type, text with more than MAX_CASE_LETTERS letters, or
@@ -57,18 +64,26 @@ _SPECIAL_IN_TEXT = set('*_%\\:"<&')
 
 def find_notes(col: Any, query: str) -> List[int]:
     """`col.find_notes(query)`, quicker for exact first-field searches."""
-    candidates = first_field_candidates(col, query)
-    if candidates is None:
-        return list(col.find_notes(query))
-    return list(col.find_notes(restricted(query, candidates)))
+    return _find(col.find_notes, col, query)
 
 
 def find_cards(col: Any, query: str) -> List[int]:
     """`col.find_cards(query)`, quicker for exact first-field searches."""
+    return _find(col.find_cards, col, query)
+
+
+def _find(search: Any, col: Any, query: str) -> List[int]:
     candidates = first_field_candidates(col, query)
-    if candidates is None:
-        return list(col.find_cards(query))
-    return list(col.find_cards(restricted(query, candidates)))
+    if candidates is not None:
+        try:
+            found = list(search(restricted(query, candidates)))
+        except Exception:  # Anki's own search says what is wrong with the query
+            found = None
+        if found is not None and len(found) <= 1:
+            return found
+    # Several found: the order is SQLite's (Anki's SQL has no ORDER BY) and
+    # may differ once restricted, so Anki's own search gives them in its order.
+    return list(search(query))
 
 
 def restricted(query: str, note_ids: Sequence[int]) -> str:
