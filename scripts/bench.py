@@ -30,6 +30,7 @@ import http.client
 import json
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -272,6 +273,10 @@ class Floor:
     def reset(self) -> None:
         self.col.remove_notes(self.col.find_notes(""))
         self.deck_id = self.col.decks.id("Bench")
+
+    def close(self) -> None:
+        self.col.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def new_notes(self, words: Sequence[str]) -> list:
         """Anki notes of `words`, as AnkiConnect builds them from a client's note."""
@@ -804,6 +809,7 @@ class Bench:
         finally:
             self.client.close()
             self.anki.cleanup()
+            self.floor.close()
         return self.rows
 
 
