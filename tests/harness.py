@@ -229,6 +229,8 @@ class AnkiProcess:
         finally:
             conn.close()
         if reply["error"]:
+            if reply["error"] == "timed out":  # Anki's main thread never got to it
+                raise RuntimeError(f"Anki did not run {source[:200]!r}; its log:\n{self.log()}")
             raise RuntimeError(reply["error"])
         return reply["result"]
 
