@@ -34,6 +34,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class LocalHttpServer:
+    """A throwaway HTTP server on a free loopback port, for tests that need a
+    web site (media downloads, what web views send).  Subclasses build their
+    request handler class and call `serve(handler)`."""
+
+    def serve(self, handler: Any) -> None:
+        from http.server import ThreadingHTTPServer
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 class ApiError(Exception):
     """The API answered with an error."""
 
@@ -108,7 +129,39 @@ class ApiClient:
             self._local.conn = None
 
 
-class AnkiProcess:
+class _ServerProcess:
+    """What AnkiProcess and HeadlessProcess share: their temp folder, their
+    log, and the test driver that runs Python inside them."""
+
+    base: Path
+    log_path: Path
+    driver_port: int
+    _own_base: bool
+
+    def stop(self, timeout: float = 30) -> Any:
+        raise NotImplementedError
+
+    def cleanup(self) -> None:
+        self.stop()
+        if self._own_base:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-8000:]
+        except OSError:
+            return ""
+
+    def _driver_reply(self, source: str, timeout: float) -> Dict[str, Any]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.driver_port, timeout=timeout)
+        try:
+            conn.request("POST", "/", body=source.encode())
+            return json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+
+
+class AnkiProcess(_ServerProcess):
     """Real Anki with the add-on, in its own temp base folder."""
 
     def __init__(
@@ -204,17 +257,6 @@ class AnkiProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
 
-    def cleanup(self) -> None:
-        self.stop()
-        if self._own_base:
-            shutil.rmtree(self.base, ignore_errors=True)
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-8000:]
-        except OSError:
-            return ""
-
     # -- talking to it -----------------------------------------------------------
     def client(self, key: Optional[str] = None) -> ApiClient:
         return ApiClient(self.port, key=key)
@@ -222,12 +264,7 @@ class AnkiProcess:
     def driver(self, source: str, timeout: float = 120) -> Any:
         """Run Python on Anki's main thread (`mw`, `aqt`, `ac` in scope);
         returns what it assigns to `result`."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.driver_port, timeout=timeout)
-        try:
-            conn.request("POST", "/", body=source.encode())
-            reply = json.loads(conn.getresponse().read())
-        finally:
-            conn.close()
+        reply = self._driver_reply(source, timeout)
         if reply["error"]:
             if reply["error"] == "timed out":  # Anki's main thread never got to it
                 raise RuntimeError(f"Anki did not run {source[:200]!r}; its log:\n{self.log()}")
@@ -249,7 +286,7 @@ class AnkiProcess:
             time.sleep(interval)
 
 
-class HeadlessProcess:
+class HeadlessProcess(_ServerProcess):
     """The headless server, started with its real command
     (`python -m ankiconnect serve ...`) on its own collection and a free port.
 
@@ -346,17 +383,6 @@ class HeadlessProcess:
         self.log_file.close()
         return self.proc.returncode
 
-    def cleanup(self) -> None:
-        self.stop()
-        if self._own_base:
-            shutil.rmtree(self.base, ignore_errors=True)
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-8000:]
-        except OSError:
-            return ""
-
     def client(self, key: Optional[str] = None) -> ApiClient:
         client = ApiClient(self.port, host=self.address, key=key)
         client.host_kind = "headless"
@@ -365,12 +391,7 @@ class HeadlessProcess:
     def driver(self, source: str, timeout: float = 120) -> Any:
         """Run Python on the collection's thread (`col`, `host`, `ac` in
         scope); returns what it assigns to `result`."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.driver_port, timeout=timeout)
-        try:
-            conn.request("POST", "/", body=source.encode())
-            reply = json.loads(conn.getresponse().read())
-        finally:
-            conn.close()
+        reply = self._driver_reply(source, timeout)
         if reply["error"]:
             raise RuntimeError(reply["error"])
         return reply["result"]

@@ -4,17 +4,16 @@ Downloads are tested against a local HTTP server started here (no internet).
 """
 import base64
 import hashlib
-import json
 import os
 import threading
 import time
 import unicodedata
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from harness import ApiError
+from harness import LocalHttpServer
 
 HELLO = base64.b64encode(b"Hello, world!").decode()
 MP3 = b"ID3\x03\x00fake mp3 bytes \xff\xfb"
@@ -35,7 +34,7 @@ def error_of(api, action, **params):
     return reply["error"]
 
 
-class FileServer:
+class FileServer(LocalHttpServer):
     """A local HTTP server: `files[path] = bytes` (or (status, bytes, delay))."""
 
     def __init__(self):
@@ -65,18 +64,7 @@ class FileServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ import base64
 import json
 import os
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from harness import HeadlessProcess
+from harness import HeadlessProcess, LocalHttpServer
 
 HELLO = base64.b64encode(b"Hello, world!").decode()
 SECRET = b"the user's secret"
@@ -122,7 +121,7 @@ def test_api_key_refusals_have_no_side_effect(tmp_path):
 # -- Anki's own web views ------------------------------------------------------------
 
 
-class Recorder:
+class Recorder(LocalHttpServer):
     """A local HTTP server that records what web views send it."""
 
     def __init__(self):
@@ -141,10 +140,7 @@ class Recorder:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.serve(Handler)
 
     def wait(self, count=1, timeout=30):
         deadline = time.time() + timeout
@@ -152,10 +148,6 @@ class Recorder:
             assert time.time() < deadline, "the web view sent nothing"
             time.sleep(0.05)
         return self.requests
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
@@ -417,7 +409,7 @@ def test_media_from_path_switch_on_the_headless_server(tmp_path):
 # -- media from a URL ----------------------------------------------------------------------
 
 
-class WebServer:
+class WebServer(LocalHttpServer):
     """A local HTTP server: `routes[path] = bytes` or ("redirect", url)."""
 
     def __init__(self):
@@ -444,17 +436,7 @@ class WebServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 @pytest.fixture
