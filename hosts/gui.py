@@ -2,8 +2,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The host inside Anki's desktop app: Anki's main thread owns the collection.
 
-Actions reach the main thread through `mw.taskman.run_on_main`, which posts a
-Qt event: the action runs as soon as the event loop is free, with no timer.
+Actions reach the main thread through a Qt signal emitted from the HTTP
+thread (`MainThreadCaller`): each emission is a Qt event of its own, run as
+soon as the event loop is free, with no timer.  This is what
+`mw.taskman.run_on_main` does too, but taskman runs all closures that arrived
+together in one batch: when one of Anki's own closures opens a modal dialog
+(Check Database's report, for one), the closures after it in that batch wait
+until the user closes the dialog.  Our own event is delivered by the dialog's
+event loop like any other.
 """
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from typing import Any, Callable, List, Optional, Set, Tuple
 
 import aqt
 from aqt import gui_hooks
-from aqt.qt import QMessageBox, Qt, QTimer
+from aqt.qt import QMessageBox, QObject, Qt, QTimer, pyqtSignal
 
 from ..settings import effective_config
 from ..util import ActionError
@@ -34,6 +40,20 @@ GUI_REFRESH_DELAY_MS = 40
 GUI_REFRESH_MAX_DELAY_MS = 1000
 
 
+class MainThreadCaller(QObject):
+    """Runs a function on the thread that created it (Anki's main thread)
+    when `call.emit(fn)` is made from any other thread."""
+
+    call = pyqtSignal(object)
+
+    def __init__(self, parent: Any) -> None:
+        super().__init__(parent)
+        self.call.connect(self._run)
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        fn()
+
+
 class AnkiHost(Host):
     kind = "gui"
     has_gui = True
@@ -48,6 +68,7 @@ class AnkiHost(Host):
         self._queue: List[Tuple[CallResult, Callable[[], Any]]] = []
         self._queue_scheduled = False
         self._closing = False
+        self._caller = MainThreadCaller(mw)
         self._gui_changes: Any = None
         self._gui_deadline = 0.0
         self._gui_timer: Any = None
@@ -76,7 +97,7 @@ class AnkiHost(Host):
         try:
             if schedule:
                 try:
-                    self.mw.taskman.run_on_main(self._run_queued)
+                    self._caller.call.emit(self._run_queued)
                 except BaseException:
                     with self._pending_lock:
                         self._queue_scheduled = False

