@@ -309,3 +309,28 @@ def test_import_file_errors(gui, anki, tmp_path):
     with pytest.raises(ApiError, match="Anki cannot import 'notes.xyz'"):
         gui.call("guiImportFile", path=str(odd))
     assert anki.driver(VISIBLE_DIALOGS) == []
+
+
+def test_requests_are_answered_while_a_modal_dialog_of_anki_is_open(gui, anki):
+    """Anki runs its main-thread tasks in batches; when one of them opens a
+    modal dialog (Check Database's report does), a request queued in the same
+    batch is still answered, not held until the user closes the dialog."""
+    anki.driver(f"""
+import json, threading, time, urllib.request
+from aqt.utils import showText
+mw._ac_modal_reply = None
+def ask():
+    body = json.dumps({{"action": "version", "version": 6}}).encode()
+    with urllib.request.urlopen("http://127.0.0.1:{anki.port}", body, timeout=60) as r:
+        mw._ac_modal_reply = json.loads(r.read())
+queue = threading.Thread(  # from another thread, as Anki's background tasks do
+    target=lambda: mw.taskman.run_on_main(lambda: showText("a report", parent=mw)))
+queue.start(); queue.join()
+threading.Thread(target=ask, daemon=True).start()
+time.sleep(0.5)  # the request arrives while Anki's task is still queued
+""")
+    assert anki.wait_for("result = mw._ac_modal_reply", timeout=10) == {"result": 6, "error": None}
+    assert anki.driver("""
+from aqt.qt import QDialog
+result = any(isinstance(w, QDialog) and w.isVisible() for w in mw.app.topLevelWidgets())
+""")  # the dialog is still open
