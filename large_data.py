@@ -17,7 +17,9 @@ requests wait.  So here:
   whenever the shortcut is not sure, the json module does the whole work.
 - Large str copies (`ascii_text`, `joined_text`) are done by memmove
   through ctypes, which lets other threads run meanwhile (CPython's
-  b"".join of large bytes already does).
+  b"".join of large bytes already does).  Likewise the check that a long
+  string is plain ASCII (the C library's strcspn) and the decoding of
+  large base64 (OpenSSL's EVP_DecodeBlock, `b64decode_unlocked`).
 - While a thread works through large data, other threads get the lock
   every 0.25 ms instead of every 5 ms (`share_interpreter`).
 
@@ -25,6 +27,7 @@ This module must not import aqt (the headless host uses it).
 """
 from __future__ import annotations
 
+import base64
 import codecs
 import json
 import os
@@ -107,6 +110,8 @@ def _c_api() -> Any:
                 api = ctypes.PyDLL(None, handle=ctypes.pythonapi._handle)  # own prototypes
                 api.PyBytes_AsString.restype = ctypes.c_void_p
                 api.PyBytes_AsString.argtypes = [ctypes.py_object]
+                api.PyBytes_FromStringAndSize.restype = ctypes.py_object
+                api.PyBytes_FromStringAndSize.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t]
                 api.PyUnicode_New.restype = ctypes.py_object
                 api.PyUnicode_New.argtypes = [ctypes.c_ssize_t, ctypes.c_uint32]
                 api.PyUnicode_AsUTF8AndSize.restype = ctypes.c_void_p
@@ -172,6 +177,77 @@ def ascii_text(body: bytes, begin: int, end: int) -> str:
 def _same_ends(out: Any, first: Any, last: Any) -> bool:
     head, tail = first[:64], last[-64:]
     return out[:len(head)] == head and (not tail or out[-len(tail):] == tail)
+
+
+# ---------------------------------------------------------------------------
+# Decoding large base64 without the interpreter lock
+#
+# binascii decodes with the lock held (~90 ms for a 20 MB file, in slices or
+# not), and every small request meanwhile waits for it at each of its hops
+# between threads.  OpenSSL's EVP_DecodeBlock, called through ctypes (which
+# lets the lock go for the call), decodes the same data in ~15 ms while other
+# threads run.  It is used only where it decodes exactly as
+# base64.b64decode(validate=True): the text is all but the last 4-character
+# group, it holds no "=" (which EVP_DecodeBlock would read as zero bits) and
+# starts and ends with a base64 character (it trims whitespace at either end);
+# any other character makes it fail, and the caller decodes the usual way.
+
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_evp_decode: Any = None
+
+
+def _evp_decode_block() -> Any:
+    global _evp_decode
+    if _evp_decode is None:
+        _evp_decode = False
+        try:
+            import ctypes
+            import ctypes.util
+
+            names = ["libcrypto.so.3", "libcrypto.so.1.1", ctypes.util.find_library("crypto")]
+            for name in filter(None, names):
+                try:
+                    decode = ctypes.CDLL(name).EVP_DecodeBlock
+                except (OSError, AttributeError):
+                    continue
+                decode.restype = ctypes.c_int
+                decode.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+                _evp_decode = decode
+                break
+        except Exception:
+            _evp_decode = False
+    return _evp_decode or None
+
+
+def b64decode_unlocked(text: str) -> Optional[List[bytes]]:
+    """base64.b64decode(text, validate=True) of a large str, as two
+    consecutive pieces, decoded while other threads run; None when this
+    cannot be done here (small or odd-shaped text, invalid characters, no
+    OpenSSL or ctypes): then the caller decodes it itself."""
+    size = len(text) - 4
+    if size < _LARGE_COPY or size % 4 or size >= 1 << 31 or not text.isascii():
+        return None
+    if text[0] not in _B64_CHARS or text[size - 1] not in _B64_CHARS:
+        return None
+    for at in range(0, size, 16 * SLICE):  # a slice at a time (memchr)
+        if text.find("=", at, min(size, at + 16 * SLICE)) >= 0:
+            return None
+    api, decode = _c_api(), _evp_decode_block()
+    if api is None or decode is None:
+        return None
+    source = api[0].PyUnicode_AsUTF8AndSize(text, None)
+    if not source:
+        return None
+    out_size = size // 4 * 3
+    out = api[0].PyBytes_FromStringAndSize(None, out_size)
+    target = api[0].PyBytes_AsString(out)
+    if not target or decode(target, source, size) != out_size:
+        return None
+    try:
+        last = base64.b64decode(text[size:], validate=True)
+    except ValueError:  # binascii.Error
+        return None
+    return [out, last]
 
 
 # ---------------------------------------------------------------------------
@@ -268,6 +344,8 @@ def _delimiters_before(body: bytes, start: int, end: int) -> int:
 def _string_at(body: bytes, view: memoryview, begin: int, end: int) -> Optional[str]:
     """The text of a string without escapes, or None if JSON forbids it
     (control characters, not UTF-8)."""
+    if _plain_ascii(body, begin, end):
+        return ascii_text(body, begin, end)
     ascii_only = True
     for at in range(begin, end, SLICE):
         piece = body[at:min(end, at + SLICE)]
@@ -280,6 +358,36 @@ def _string_at(body: bytes, view: memoryview, begin: int, end: int) -> Optional[
         return str(view[begin:end], "utf-8")
     except UnicodeDecodeError:
         return None
+
+
+#: what a plain ASCII JSON string cannot hold: a quote, control characters
+#: and non-ASCII bytes (and NUL, which ends strcspn's scan anyway)
+_NOT_PLAIN = b'"' + bytes(range(1, 32)) + bytes(range(128, 256))
+_strcspn: Any = None
+
+
+def _plain_ascii(body: bytes, begin: int, end: int) -> bool:
+    """True if body[begin:end] is ASCII without control characters or
+    quotes, found by the C library's strcspn, which lets other threads run
+    meanwhile (the long scan of a large body holds no lock).  False when it
+    is not, or when that cannot be done here; the caller looks itself."""
+    global _strcspn
+    if _strcspn is None:
+        _strcspn = False
+        try:
+            import ctypes
+
+            strcspn = ctypes.CDLL(None).strcspn
+            strcspn.restype = ctypes.c_size_t
+            strcspn.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+            _strcspn = strcspn
+        except Exception:
+            pass
+    api = _c_api()
+    if not _strcspn or api is None or end - begin < _LARGE_COPY:
+        return False
+    address = api[0].PyBytes_AsString(body)  # ends with a NUL, as every bytes
+    return bool(address) and _strcspn(address + begin, _NOT_PLAIN) == end - begin
 
 
 def _put_back(value: Any, strings: Dict[str, str]) -> Any:

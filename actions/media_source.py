@@ -31,7 +31,7 @@ import urllib.request
 from typing import Any, Callable, Dict, List, Optional, Union
 
 from .. import compat
-from ..large_data import joined_text, share_interpreter
+from ..large_data import b64decode_unlocked, joined_text, share_interpreter
 from ..util import ActionError
 
 SOURCES = ("data", "path", "url")
@@ -276,10 +276,15 @@ def decode_base64(data: str, what: str) -> bytes:
 def decode_base64_pieces(data: str, what: str) -> List[bytes]:
     """decode_base64, as consecutive pieces of the content.
 
-    Large data is decoded in slices, so other threads (Anki's main thread
-    among them) get the interpreter in between rather than waiting for the
-    whole file, and the pieces need not be joined (store_media takes them).
+    Large plain base64 is decoded while other threads run
+    (large_data.b64decode_unlocked); anything else a slice at a time, so
+    other threads (Anki's main thread among them) get the interpreter in
+    between rather than waiting for the whole file.  The pieces need not be
+    joined (store_media takes them).
     """
+    decoded = b64decode_unlocked(data)
+    if decoded is not None:
+        return decoded
     with share_interpreter():
         try:
             return _decode_in_slices(data)

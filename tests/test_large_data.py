@@ -106,3 +106,43 @@ def test_large_bodies_parse_as_json_does():
 ])
 def test_replies_encode_as_json_does(reply):
     assert b"".join(large_data.dumps(reply)) == json.dumps(reply).encode("ascii")
+
+
+def b64_reference(text):
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize("size", [(1 << 20) * 3, (1 << 20) * 3 + 1, (1 << 20) * 3 + 2])
+def test_large_base64_decodes_exactly_as_binascii(size):
+    text = base64.b64encode(os.urandom(size)).decode()
+    pieces = large_data.b64decode_unlocked(text)
+    if pieces is None:
+        pytest.skip("no OpenSSL through ctypes here: the usual decoding is used")
+    assert b"".join(pieces) == b64_reference(text)
+
+
+@pytest.mark.parametrize("change", [
+    lambda t: t[:1000] + "=" + t[1001:],  # padding inside: zero bits to OpenSSL
+    lambda t: t[:1000] + "\n" + t[1001:],
+    lambda t: " " + t[1:],  # OpenSSL would trim it
+    lambda t: t[:-5] + "\n" + t[-4:],
+    lambda t: t[:1000] + "*" + t[1001:],
+    lambda t: t[:1000] + "é" + t[1001:],
+    lambda t: t[:-4] + "QQ=A",
+    lambda t: t[:-4] + "Q===",
+    lambda t: t[:-1],
+])
+def test_large_base64_that_binascii_refuses_is_left_to_the_caller(change):
+    text = change(base64.b64encode(os.urandom((1 << 20) * 3)).decode())
+    assert b64_reference(text) is None
+    assert large_data.b64decode_unlocked(text) is None
+
+
+@pytest.mark.parametrize("inserted", [b"\x01", b"\x1f", b"\x00", b"\x7f", "é".encode(), b"\xff"])
+def test_long_string_checks_find_what_json_refuses(inserted):
+    data = base64.b64encode(os.urandom(2 << 20))
+    body = b'{"d": "' + data[:700000] + inserted + data[700001:] + b'", "e": [1, "x"]}'
+    assert ours(body) == reference(body)
