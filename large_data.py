@@ -316,6 +316,12 @@ def _long_strings(body: bytes, start: int) -> List[Tuple[int, int]]:
     return spans
 
 
+def find_byte(body: bytes, byte: bytes, begin: int = 0, end: Optional[int] = None) -> int:
+    """body.find(byte, begin, end), a slice at a time (a single find in a
+    large body would hold the interpreter lock for milliseconds)."""
+    return _find(body, byte, begin, len(body) if end is None else end)
+
+
 def _find(body: bytes, byte: bytes, begin: int, end: int) -> int:
     """body.find(byte, begin, end), a slice at a time."""
     for at in range(begin, end, 8 * SLICE):

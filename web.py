@@ -154,7 +154,7 @@ class ApiApp:
             request = large_data.loads(body)
             # a surrogate escape has a backslash: look for one first (memchr),
             # a large body of base64 has none
-            if (body.find(b"\\") >= 0 and _SURROGATE_ESCAPE.search(body)
+            if (large_data.find_byte(body, b"\\") >= 0 and _SURROGATE_ESCAPE.search(body)
                     and _has_lone_surrogate(request)):
                 raise ValueError("a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)")
         except (UnicodeDecodeError, ValueError, RecursionError) as e:

@@ -37,6 +37,7 @@ from ..util import ActionError
 SOURCES = ("data", "path", "url")
 _CHUNK = 1 << 16
 _TRIM_ABOVE = 4 << 20
+_COMPARE_SLICE = 1 << 20  # bytes of a file compared at a time
 _B64_SLICE = 1 << 16  # characters (a multiple of 4) decoded at a time (~0.3 ms)
 
 
@@ -592,6 +593,13 @@ def _same_content(path: str, pieces: List[bytes]) -> bool:
         if os.path.getsize(path) != sum(len(p) for p in pieces):
             return False
         with open(path, "rb") as f:
-            return all(f.read(len(p)) == p for p in pieces)
+            # compared a slice at a time: one comparison of a large file
+            # would hold the interpreter lock for milliseconds
+            for piece in pieces:
+                for at in range(0, len(piece), _COMPARE_SLICE):
+                    part = piece[at:at + _COMPARE_SLICE]
+                    if f.read(len(part)) != part:
+                        return False
+            return True
     except OSError:
         return False
