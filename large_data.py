@@ -193,30 +193,38 @@ def _same_ends(out: Any, first: Any, last: Any) -> bool:
 # any other character makes it fail, and the caller decodes the usual way.
 
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-_evp_decode: Any = None
+_libcrypto: Any = None
 
 
-def _evp_decode_block() -> Any:
-    global _evp_decode
-    if _evp_decode is None:
-        _evp_decode = False
+def _openssl(name: str) -> Any:
+    """OpenSSL's int `name`(unsigned char *to, const unsigned char *from,
+    int n) through ctypes, or None where there is no libcrypto to load."""
+    global _libcrypto
+    if _libcrypto is None:
+        _libcrypto = False
         try:
             import ctypes
             import ctypes.util
 
-            names = ["libcrypto.so.3", "libcrypto.so.1.1", ctypes.util.find_library("crypto")]
-            for name in filter(None, names):
+            for lib in filter(None, ["libcrypto.so.3", "libcrypto.so.1.1",
+                                     ctypes.util.find_library("crypto")]):
                 try:
-                    decode = ctypes.CDLL(name).EVP_DecodeBlock
-                except (OSError, AttributeError):
+                    _libcrypto = ctypes.CDLL(lib)
+                    break
+                except OSError:
                     continue
-                decode.restype = ctypes.c_int
-                decode.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
-                _evp_decode = decode
-                break
         except Exception:
-            _evp_decode = False
-    return _evp_decode or None
+            _libcrypto = False
+    try:
+        function = getattr(_libcrypto, name) if _libcrypto else None
+    except AttributeError:
+        return None
+    if function is not None and function.argtypes is None:
+        import ctypes
+
+        function.restype = ctypes.c_int
+        function.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    return function
 
 
 def b64decode_unlocked(text: str) -> Optional[List[bytes]]:
@@ -232,7 +240,7 @@ def b64decode_unlocked(text: str) -> Optional[List[bytes]]:
     for at in range(0, size, 16 * SLICE):  # a slice at a time (memchr)
         if text.find("=", at, min(size, at + 16 * SLICE)) >= 0:
             return None
-    api, decode = _c_api(), _evp_decode_block()
+    api, decode = _c_api(), _openssl("EVP_DecodeBlock")
     if api is None or decode is None:
         return None
     source = api[0].PyUnicode_AsUTF8AndSize(text, None)
@@ -248,6 +256,30 @@ def b64decode_unlocked(text: str) -> Optional[List[bytes]]:
     except ValueError:  # binascii.Error
         return None
     return [out, last]
+
+
+def b64encode_unlocked(data: bytes) -> Optional[str]:
+    """base64.b64encode(data).decode("ascii") of large data, encoded by
+    OpenSSL's EVP_EncodeBlock while other threads run; None when this
+    cannot be done here (then the caller encodes it itself)."""
+    size = len(data)
+    out_size = (size + 2) // 3 * 4
+    if size < _LARGE_COPY or out_size >= 1 << 31:
+        return None
+    api, encode = _c_api(), _openssl("EVP_EncodeBlock")
+    if api is None or encode is None:
+        return None
+    source = api[0].PyBytes_AsString(data)
+    out = api[0].PyUnicode_New(out_size, 127)
+    target = api[0].PyUnicode_AsUTF8AndSize(out, None)
+    # (EVP_EncodeBlock ends the text with a NUL: where a str has its own)
+    if not source or not target or encode(target, source, size) != out_size:
+        return None
+    tail = size - (size % 3 or 3)
+    if not _same_ends(out, base64.b64encode(data[:48]).decode("ascii"),
+                      base64.b64encode(data[tail:]).decode("ascii")):
+        return None
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -372,11 +404,9 @@ _NOT_PLAIN = b'"' + bytes(range(1, 32)) + bytes(range(128, 256))
 _strcspn: Any = None
 
 
-def _plain_ascii(body: bytes, begin: int, end: int) -> bool:
-    """True if body[begin:end] is ASCII without control characters or
-    quotes, found by the C library's strcspn, which lets other threads run
-    meanwhile (the long scan of a large body holds no lock).  False when it
-    is not, or when that cannot be done here; the caller looks itself."""
+def _c_strcspn() -> Any:
+    """The C library's strcspn through ctypes (which lets other threads run
+    during the call), or None."""
     global _strcspn
     if _strcspn is None:
         _strcspn = False
@@ -389,11 +419,19 @@ def _plain_ascii(body: bytes, begin: int, end: int) -> bool:
             _strcspn = strcspn
         except Exception:
             pass
-    api = _c_api()
-    if not _strcspn or api is None or end - begin < _LARGE_COPY:
+    return _strcspn or None
+
+
+def _plain_ascii(body: bytes, begin: int, end: int) -> bool:
+    """True if body[begin:end] is ASCII without control characters or
+    quotes, found by the C library's strcspn, which lets other threads run
+    meanwhile (the long scan of a large body holds no lock).  False when it
+    is not, or when that cannot be done here; the caller looks itself."""
+    api, strcspn = _c_api(), _c_strcspn()
+    if strcspn is None or api is None or end - begin < _LARGE_COPY:
         return False
     address = api[0].PyBytes_AsString(body)  # ends with a NUL, as every bytes
-    return bool(address) and _strcspn(address + begin, _NOT_PLAIN) == end - begin
+    return bool(address) and strcspn(address + begin, _NOT_PLAIN) == end - begin
 
 
 def _put_back(value: Any, strings: Dict[str, str]) -> Any:
@@ -445,6 +483,9 @@ def dumps(reply: Any) -> List[bytes]:
         text = json.dumps(dict(reply, result=marker))
         before, _, after = text.partition(json.dumps(marker))
     pieces = [before.encode("ascii") + b'"']
+    plain = _plain_ascii_bytes(long_text)
+    if plain is not None:
+        return pieces + [plain, b'"' + after.encode("ascii")]
     with share_interpreter():
         for at in range(0, len(long_text), SLICE):
             piece = long_text[at:at + SLICE]
@@ -455,6 +496,29 @@ def dumps(reply: Any) -> List[bytes]:
                 pieces.append(json.dumps(piece)[1:-1].encode("ascii"))
     pieces.append(b'"' + after.encode("ascii"))
     return pieces
+
+
+#: what json.dumps writes otherwise than as it is (or may: DEL), in ASCII text
+_ESCAPED = b'"\\' + bytes(range(1, 32)) + bytes(range(127, 256))
+
+
+def _plain_ascii_bytes(text: str) -> Optional[bytes]:
+    """text.encode("ascii") when json.dumps would write `text` as it is (no
+    escapes), checked by strcspn and copied by memmove while other threads
+    run; None when it would not, or when that cannot be done here."""
+    if len(text) < _LARGE_COPY or not text.isascii():
+        return None
+    api, strcspn = _c_api(), _c_strcspn()
+    if api is None or strcspn is None:
+        return None
+    address = api[0].PyUnicode_AsUTF8AndSize(text, None)  # ends with a NUL
+    if not address or strcspn(address, _ESCAPED) != len(text):
+        return None
+    out = _filled(lambda api, n: api.PyBytes_FromStringAndSize(None, n),
+                  lambda api, o: api.PyBytes_AsString(o), [(address, len(text), 0)], len(text))
+    if out is None or out[:64] != text[:64].encode("ascii") or out[-64:] != text[-64:].encode("ascii"):
+        return None
+    return out
 
 
 def _long_result(reply: Any) -> Optional[str]:

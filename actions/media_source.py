@@ -31,7 +31,7 @@ import urllib.request
 from typing import Any, Callable, Dict, List, Optional, Union
 
 from .. import compat
-from ..large_data import b64decode_unlocked, joined_text, share_interpreter
+from ..large_data import b64decode_unlocked, b64encode_unlocked, joined_text, share_interpreter
 from ..util import ActionError
 
 SOURCES = ("data", "path", "url")
@@ -314,8 +314,15 @@ def _decode_in_slices(text: str) -> List[bytes]:
 
 
 def encode_base64_file(path: str) -> str:
-    """The base64 of a file's content, read and encoded a slice at a time
+    """The base64 of a file's content: of a large file, encoded by OpenSSL
+    while other threads run; otherwise read and encoded a slice at a time
     (the whole content is never in memory next to its base64)."""
+    if os.path.getsize(path) >= 1 << 20:
+        with open(path, "rb") as f:
+            content = f.read()
+        encoded = b64encode_unlocked(content)  # while other threads run
+        if encoded is not None:
+            return encoded
     pieces = []
     with open(path, "rb") as f, share_interpreter():
         while True:

@@ -146,3 +146,20 @@ def test_long_string_checks_find_what_json_refuses(inserted):
     data = base64.b64encode(os.urandom(2 << 20))
     body = b'{"d": "' + data[:700000] + inserted + data[700001:] + b'", "e": [1, "x"]}'
     assert ours(body) == reference(body)
+
+
+@pytest.mark.parametrize("size", [(1 << 20) * 3, (1 << 20) * 3 + 1, (1 << 20) * 3 + 2])
+def test_large_base64_encodes_exactly_as_binascii(size):
+    data = os.urandom(size)
+    text = large_data.b64encode_unlocked(data)
+    if text is None:
+        pytest.skip("no OpenSSL through ctypes here: the usual encoding is used")
+    assert text == base64.b64encode(data).decode("ascii")
+
+
+@pytest.mark.parametrize("inserted", ["", '"', "\\", "\x01", "\x7f", "é", "\u2028"])
+def test_long_results_are_written_exactly_as_json_dumps(inserted):
+    text = base64.b64encode(os.urandom(3 << 20)).decode()
+    text = text[:5000] + inserted + text[5000:]
+    for reply in ({"result": text, "error": None}, text):
+        assert b"".join(large_data.dumps(reply)) == json.dumps(reply).encode("ascii")
