@@ -18,8 +18,10 @@ test: setup
 
 ## The same suite on the oldest supported Anki (2.1.66, PyQt5), under Xvfb;
 ## on Python 3.9 (the Python Anki 2.1.66 ships) where the machine has it.
+PYTHON39 := $(shell python3.9 -c 'import sys; print(sys.executable)' 2>/dev/null \
+  || ls -d $$HOME/.pyenv/versions/3.9*/bin/python3.9 2>/dev/null | tail -n 1)
 test-qt5:
-	@PYTHON=$$(command -v python3.9 || echo python3) VENV=.venv-qt5 \
+	@PYTHON=$(or $(PYTHON39),python3) VENV=.venv-qt5 \
 	  REQUIREMENTS=requirements-qt5.txt XVFB=1 scripts/setup.sh
 	ANKICONNECT_TEST_QPA=xcb xvfb-run -a -s "-screen 0 1280x1024x24" .venv-qt5/bin/python -m pytest $(PYTEST_ARGS)
 
