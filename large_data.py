@@ -338,10 +338,10 @@ def _long_strings(body: bytes, start: int) -> List[Tuple[int, int]]:
             continue
         # a stretch without quotes: inside a string, or a long array of numbers
         open_quote = body.rfind(b'"', start, pos)
-        close_quote = _find(body, b'"', pos, n)
+        close_quote = find_byte(body, b'"', pos, n)
         if open_quote < 0 or close_quote < 0:
             break
-        if (_find(body, b"\\", open_quote, close_quote) < 0
+        if (find_byte(body, b"\\", open_quote, close_quote) < 0
                 and _delimiters_before(body, start, open_quote) % 2 == 0):
             spans.append((open_quote, close_quote))
         pos = close_quote + 1
@@ -351,11 +351,7 @@ def _long_strings(body: bytes, start: int) -> List[Tuple[int, int]]:
 def find_byte(body: bytes, byte: bytes, begin: int = 0, end: Optional[int] = None) -> int:
     """body.find(byte, begin, end), a slice at a time (a single find in a
     large body would hold the interpreter lock for milliseconds)."""
-    return _find(body, byte, begin, len(body) if end is None else end)
-
-
-def _find(body: bytes, byte: bytes, begin: int, end: int) -> int:
-    """body.find(byte, begin, end), a slice at a time."""
+    end = len(body) if end is None else end
     for at in range(begin, end, 8 * SLICE):
         found = body.find(byte, at, min(end, at + 8 * SLICE))
         if found >= 0:
@@ -498,8 +494,8 @@ def dumps(reply: Any) -> List[bytes]:
     return pieces
 
 
-#: what json.dumps writes otherwise than as it is (or may: DEL), in ASCII text
-_ESCAPED = b'"\\' + bytes(range(1, 32)) + bytes(range(127, 256))
+#: what json.dumps does not write as it is (NUL ends strcspn's scan anyway)
+_ESCAPED = bytes(c for c in range(1, 256) if c not in _PLAIN)
 
 
 def _plain_ascii_bytes(text: str) -> Optional[bytes]:
@@ -516,7 +512,7 @@ def _plain_ascii_bytes(text: str) -> Optional[bytes]:
         return None
     out = _filled(lambda api, n: api.PyBytes_FromStringAndSize(None, n),
                   lambda api, o: api.PyBytes_AsString(o), [(address, len(text), 0)], len(text))
-    if out is None or out[:64] != text[:64].encode("ascii") or out[-64:] != text[-64:].encode("ascii"):
+    if out is None or not _same_ends(out, text[:64].encode("ascii"), text[-64:].encode("ascii")):
         return None
     return out
 
