@@ -438,27 +438,19 @@ def _put_back(value: Any, strings: Dict[str, str]) -> Any:
     stack = [value]
     while stack and left:
         item = stack.pop()
-        if isinstance(item, dict):
-            if any(k in strings for k in item):
-                renamed = {strings.get(k, k): v for k, v in item.items()}
-                left -= sum(1 for k in item if k in strings)
-                item.clear()
-                item.update(renamed)
-            for k, v in item.items():
-                if isinstance(v, str):
-                    if v in strings:
-                        item[k] = strings[v]
-                        left -= 1
-                elif isinstance(v, (dict, list)):
-                    stack.append(v)
-        else:
-            for i, v in enumerate(item):
-                if isinstance(v, str):
-                    if v in strings:
-                        item[i] = strings[v]
-                        left -= 1
-                elif isinstance(v, (dict, list)):
-                    stack.append(v)
+        if isinstance(item, dict) and any(k in strings for k in item):
+            renamed = {strings.get(k, k): v for k, v in item.items()}
+            left -= sum(1 for k in item if k in strings)
+            item.clear()
+            item.update(renamed)
+        # (replacing the value of a key or index does not upset the iteration)
+        for key, v in item.items() if isinstance(item, dict) else enumerate(item):
+            if isinstance(v, str):
+                if v in strings:
+                    item[key] = strings[v]
+                    left -= 1
+            elif isinstance(v, (dict, list)):
+                stack.append(v)
     return value
 
 
