@@ -29,6 +29,7 @@ from harness import (  # noqa: E402
     RESET_HEADLESS,
     AnkiProcess,
     ApiClient,
+    FileServer,
     HeadlessProcess,
 )
 
@@ -77,3 +78,11 @@ def api(request) -> ApiClient:
     client.host_kind = host
     yield client
     client.close()
+
+
+@pytest.fixture
+def web():
+    """A local web site for media downloads (harness.FileServer)."""
+    server = FileServer()
+    yield server
+    server.close()

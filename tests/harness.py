@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -53,6 +53,45 @@ class LocalHttpServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class FileServer(LocalHttpServer):
+    """A local web site for media downloads: `files[path]` is the body
+    (bytes), (status, body, seconds to wait first), or ("redirect", url)."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler
+
+        self.files: Dict[str, Any] = {}
+        self.hits: List[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.hits.append(self.path)
+                entry = server.files.get(self.path)
+                status, body, delay, headers = 404, b"not here", 0, []
+                if isinstance(entry, bytes):
+                    status, body = 200, entry
+                elif entry is not None and entry[0] == "redirect":
+                    status, body, headers = 302, b"", [("Location", entry[1])]
+                elif entry is not None:
+                    status, body, delay = entry
+                if delay:
+                    time.sleep(delay)
+                try:
+                    self.send_response(status)
+                    for name, value in headers + [("Content-Length", str(len(body)))]:
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the client gave up (a timeout under test)
+                    pass
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.serve(Handler)
 
 
 class ApiError(Exception):

@@ -9,11 +9,9 @@ import threading
 import time
 import unicodedata
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from harness import LocalHttpServer
 
 HELLO = base64.b64encode(b"Hello, world!").decode()
 MP3 = b"ID3\x03\x00fake mp3 bytes \xff\xfb"
@@ -32,46 +30,6 @@ def error_of(api, action, **params):
     reply = api.request(action, **params)
     assert reply["result"] is None, reply
     return reply["error"]
-
-
-class FileServer(LocalHttpServer):
-    """A local HTTP server: `files[path] = bytes` (or (status, bytes, delay))."""
-
-    def __init__(self):
-        self.files = {}
-        self.hits = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.hits.append(self.path)
-                entry = server.files.get(self.path)
-                status, body, delay = 404, b"not here", 0
-                if isinstance(entry, bytes):
-                    status, body = 200, entry
-                elif entry is not None:
-                    status, body, delay = entry
-                if delay:
-                    time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.serve(Handler)
-
-
-@pytest.fixture
-def web():
-    server = FileServer()
-    yield server
-    server.close()
 
 
 @contextmanager

@@ -409,43 +409,6 @@ def test_media_from_path_switch_on_the_headless_server(tmp_path):
 # -- media from a URL ----------------------------------------------------------------------
 
 
-class WebServer(LocalHttpServer):
-    """A local HTTP server: `routes[path] = bytes` or ("redirect", url)."""
-
-    def __init__(self):
-        self.routes = {}
-        self.hits = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.hits.append(self.path)
-                route = server.routes.get(self.path)
-                if isinstance(route, tuple):
-                    self.send_response(302)
-                    self.send_header("Location", route[1])
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body = route if route is not None else b"not here"
-                self.send_response(200 if route is not None else 404)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.serve(Handler)
-
-
-@pytest.fixture
-def web():
-    server = WebServer()
-    yield server
-    server.close()
-
-
 METADATA_URLS = [
     "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
     "http://169.254.169.254:80/computeMetadata/v1/",
@@ -467,14 +430,14 @@ METADATA_URLS = [
 
 
 def test_urls_never_reach_link_local_or_metadata_addresses(api, web):
-    web.routes["/cat.mp3"] = b"mp3"
+    web.files["/cat.mp3"] = b"mp3"
     started = time.time()
     for url in METADATA_URLS + [
         web.url("/to-metadata"), web.url("/to-number"), web.url("/to-ipv6"),
     ]:
-        web.routes["/to-metadata"] = ("redirect", "http://169.254.169.254/latest/")
-        web.routes["/to-number"] = ("redirect", "http://2852039166/")
-        web.routes["/to-ipv6"] = ("redirect", "http://[fe80::1]:8080/")
+        web.files["/to-metadata"] = ("redirect", "http://169.254.169.254/latest/")
+        web.files["/to-number"] = ("redirect", "http://2852039166/")
+        web.files["/to-ipv6"] = ("redirect", "http://[fe80::1]:8080/")
         err = error_of(api, "storeMediaFile", filename="_pwned.mp3", url=url)
         assert "could not download" in err and "refused" in err, (url, err)
         err = error_of(api, "addNote", note=note(
@@ -484,7 +447,7 @@ def test_urls_never_reach_link_local_or_metadata_addresses(api, web):
     assert_untouched(api)
     # an ordinary local server is still fine
     assert api.call("storeMediaFile", filename="_cat.mp3", url=web.url("/cat.mp3")) == "_cat.mp3"
-    web.routes["/moved"] = ("redirect", web.url("/cat.mp3"))
+    web.files["/moved"] = ("redirect", web.url("/cat.mp3"))
     assert api.call("storeMediaFile", filename="_cat2.mp3", url=web.url("/moved")) == "_cat2.mp3"
     for name in ("_cat.mp3", "_cat2.mp3"):
         api.call("deleteMediaFile", filename=name)
@@ -493,8 +456,8 @@ def test_urls_never_reach_link_local_or_metadata_addresses(api, web):
 def test_urls_are_http_only_also_after_redirects(api, web, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_bytes(SECRET)
-    web.routes["/to-file"] = ("redirect", secret.as_uri())
-    web.routes["/to-ftp"] = ("redirect", "ftp://127.0.0.1/x")
+    web.files["/to-file"] = ("redirect", secret.as_uri())
+    web.files["/to-ftp"] = ("redirect", "ftp://127.0.0.1/x")
     for url in (secret.as_uri(), "ftp://127.0.0.1/x", "data:text/plain;base64," + HELLO,
                 "gopher://127.0.0.1/", "javascript:alert(1)", "//127.0.0.1/x", "/etc/passwd",
                 web.url("/to-file"), web.url("/to-ftp")):
