@@ -599,19 +599,10 @@ class Bench:
 
         ids = self.call("findNotes", query=query)
         fids = list(self.floor.col.find_notes(query))
-        body = request_body("notesInfo", notes=ids)
-        ours = self.ours(body, lambda r: len(r) == self.big or _fail(len(r)))
-        floor = median_time(lambda: self.floor.notes_info(fids), self.repeats)
-        self.add(Row(f"`notesInfo` of {self.big:,} notes", ours, floor, target="≤ 2×",
-                     check=within(2)))
-
-        cids = self.call("findCards", query=query)
+        self.bulk_read("notesInfo", notes=ids, floor=lambda: self.floor.notes_info(fids))
         fcids = list(self.floor.col.find_cards(query))
-        body = request_body("cardsInfo", cards=cids)
-        ours = self.ours(body, lambda r: len(r) == self.big or _fail(len(r)))
-        floor = median_time(lambda: self.floor.cards_info(fcids), self.repeats)
-        self.add(Row(f"`cardsInfo` of {self.big:,} cards", ours, floor, target="≤ 2×",
-                     check=within(2)))
+        self.bulk_read("cardsInfo", cards=self.call("findCards", query=query),
+                       floor=lambda: self.floor.cards_info(fcids))
 
         n_upd = 100 if self.quick else 300
         times, ftimes = [], []
@@ -777,6 +768,15 @@ class Bench:
                      f"{percentile(busy, 0.5) * 1000:.2f} ms, max {max(busy) * 1000:.1f} ms; "
                      f"idle p99 {percentile(quiet, 0.99) * 1000:.2f} ms",
                      check=below(0.005)))
+
+    def bulk_read(self, action: str, floor: Callable[[], Any], **ids: List[int]) -> None:
+        """A row for reading `self.big` notes or cards in one request
+        (`ids`: the one id parameter, e.g. notes=[...])."""
+        (what, _), = ids.items()
+        ours = self.ours(request_body(action, **ids),
+                         lambda r: len(r) == self.big or _fail(len(r)))
+        self.add(Row(f"`{action}` of {self.big:,} {what}", ours,
+                     median_time(floor, self.repeats), target="≤ 2×", check=within(2)))
 
     def during_uploads(self, upload_port: int, body_path: str) -> tuple:
         """`version` round trips to Anki (every 2 ms) while another process
