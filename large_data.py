@@ -258,17 +258,22 @@ def b64decode_unlocked(text: str) -> Optional[List[bytes]]:
     return [out, last]
 
 
+def b64encode_unlocked_applies(size: int) -> bool:
+    """Whether b64encode_unlocked encodes `size` bytes here (large enough,
+    and OpenSSL reachable through ctypes)."""
+    return (_LARGE_COPY <= size and (size + 2) // 3 * 4 < 1 << 31
+            and _c_api() is not None and _openssl("EVP_EncodeBlock") is not None)
+
+
 def b64encode_unlocked(data: bytes) -> Optional[str]:
     """base64.b64encode(data).decode("ascii") of large data, encoded by
     OpenSSL's EVP_EncodeBlock while other threads run; None when this
     cannot be done here (then the caller encodes it itself)."""
     size = len(data)
     out_size = (size + 2) // 3 * 4
-    if size < _LARGE_COPY or out_size >= 1 << 31:
+    if not b64encode_unlocked_applies(size):
         return None
     api, encode = _c_api(), _openssl("EVP_EncodeBlock")
-    if api is None or encode is None:
-        return None
     source = api[0].PyBytes_AsString(data)
     out = api[0].PyUnicode_New(out_size, 127)
     target = api[0].PyUnicode_AsUTF8AndSize(out, None)

@@ -31,7 +31,13 @@ import urllib.request
 from typing import Any, Callable, Dict, List, Optional, Union
 
 from .. import compat
-from ..large_data import b64decode_unlocked, b64encode_unlocked, joined_text, share_interpreter
+from ..large_data import (
+    b64decode_unlocked,
+    b64encode_unlocked,
+    b64encode_unlocked_applies,
+    joined_text,
+    share_interpreter,
+)
 from ..util import ActionError
 
 SOURCES = ("data", "path", "url")
@@ -317,7 +323,7 @@ def encode_base64_file(path: str) -> str:
     """The base64 of a file's content: of a large file, encoded by OpenSSL
     while other threads run; otherwise read and encoded a slice at a time
     (the whole content is never in memory next to its base64)."""
-    if os.path.getsize(path) >= 1 << 20:
+    if b64encode_unlocked_applies(os.path.getsize(path)):
         with open(path, "rb") as f:
             content = f.read()
         encoded = b64encode_unlocked(content)  # while other threads run
