@@ -237,14 +237,12 @@ def b64decode_unlocked(text: str) -> Optional[List[bytes]]:
         return None
     if text[0] not in _B64_CHARS or text[size - 1] not in _B64_CHARS:
         return None
-    for at in range(0, size, 16 * SLICE):  # a slice at a time (memchr)
-        if text.find("=", at, min(size, at + 16 * SLICE)) >= 0:
-            return None
     api, decode = _c_api(), _openssl("EVP_DecodeBlock")
     if api is None or decode is None:
         return None
     source = api[0].PyUnicode_AsUTF8AndSize(text, None)
-    if not source:
+    # (EVP_DecodeBlock would take "=" inside the text for padding)
+    if not source or _memchr(source, ord("="), size) != -1:
         return None
     out_size = size // 4 * 3
     out = api[0].PyBytes_FromStringAndSize(None, out_size)
@@ -354,9 +352,17 @@ def _long_strings(body: bytes, start: int) -> List[Tuple[int, int]]:
 
 
 def find_byte(body: bytes, byte: bytes, begin: int = 0, end: Optional[int] = None) -> int:
-    """body.find(byte, begin, end), a slice at a time (a single find in a
-    large body would hold the interpreter lock for milliseconds)."""
+    """body.find(byte, begin, end) for 0 <= begin <= end <= len(body): in a
+    large body by the C library's memchr, which lets other threads run
+    meanwhile, else a slice at a time (a single find in a large body would
+    hold the interpreter lock for milliseconds)."""
     end = len(body) if end is None else end
+    api = _c_api() if end - begin >= _LARGE_COPY and type(body) is bytes else None
+    address = api[0].PyBytes_AsString(body) if api else None
+    if address:
+        found = _memchr(address + begin, byte[0], end - begin)
+        if found is not None:
+            return found if found < 0 else begin + found
     for at in range(begin, end, 8 * SLICE):
         found = body.find(byte, at, min(end, at + 8 * SLICE))
         if found >= 0:
@@ -402,25 +408,38 @@ def _string_at(body: bytes, view: memoryview, begin: int, end: int) -> Optional[
 #: what a plain ASCII JSON string cannot hold: a quote, control characters
 #: and non-ASCII bytes (and NUL, which ends strcspn's scan anyway)
 _NOT_PLAIN = b'"' + bytes(range(1, 32)) + bytes(range(128, 256))
-_strcspn: Any = None
+_libc: Dict[str, Any] = {}
 
 
-def _c_strcspn() -> Any:
-    """The C library's strcspn through ctypes (which lets other threads run
-    during the call), or None."""
-    global _strcspn
-    if _strcspn is None:
-        _strcspn = False
+def _c_function(name: str) -> Any:
+    """The C library's strcspn or memchr through ctypes (which lets other
+    threads run during the call), or None."""
+    if name not in _libc:
+        _libc[name] = None
         try:
             import ctypes
 
-            strcspn = ctypes.CDLL(None).strcspn
-            strcspn.restype = ctypes.c_size_t
-            strcspn.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-            _strcspn = strcspn
+            function = getattr(ctypes.CDLL(None), name)
+            if name == "strcspn":
+                function.restype = ctypes.c_size_t
+                function.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+            else:  # memchr
+                function.restype = ctypes.c_void_p
+                function.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+            _libc[name] = function
         except Exception:
             pass
-    return _strcspn or None
+    return _libc[name]
+
+
+def _memchr(address: int, byte: int, size: int) -> Optional[int]:
+    """Offset of the first `byte` in the `size` bytes at `address`, -1 if none;
+    None when the C library cannot be reached here."""
+    memchr = _c_function("memchr")
+    if memchr is None:
+        return None
+    found = memchr(address, byte, size)
+    return -1 if found is None else found - address
 
 
 def _plain_ascii(body: bytes, begin: int, end: int) -> bool:
@@ -428,7 +447,7 @@ def _plain_ascii(body: bytes, begin: int, end: int) -> bool:
     quotes, found by the C library's strcspn, which lets other threads run
     meanwhile (the long scan of a large body holds no lock).  False when it
     is not, or when that cannot be done here; the caller looks itself."""
-    api, strcspn = _c_api(), _c_strcspn()
+    api, strcspn = _c_api(), _c_function("strcspn")
     if strcspn is None or api is None or end - begin < _LARGE_COPY:
         return False
     address = api[0].PyBytes_AsString(body)  # ends with a NUL, as every bytes
@@ -501,7 +520,7 @@ def _plain_ascii_bytes(text: str) -> Optional[bytes]:
     run; None when it would not, or when that cannot be done here."""
     if len(text) < _LARGE_COPY or not text.isascii():
         return None
-    api, strcspn = _c_api(), _c_strcspn()
+    api, strcspn = _c_api(), _c_function("strcspn")
     if api is None or strcspn is None:
         return None
     address = api[0].PyUnicode_AsUTF8AndSize(text, None)  # ends with a NUL

@@ -335,7 +335,10 @@ class WebServer:
                 cleanup_interval=10,
                 asyncore_use_poll=True,
                 recv_bytes=65536,  # large bodies in fewer, larger reads
-                send_bytes=65536,
+                # send_bytes stays waitress's default (1): a worker sends its
+                # reply itself, at once.  A higher value makes the HTTP thread
+                # spin (poll says writable, nothing is sent) until the worker
+                # is done, and waitress 3 deprecates the setting.
                 max_request_body_size=settings.max_request_bytes,
                 max_request_header_size=256 * 1024,
                 clear_untrusted_proxy_headers=True,

@@ -22,6 +22,7 @@ from .media_source import (
     read_source_pieces,
     release_memory,
     store_media,
+    trash_media_file,
 )
 
 
@@ -119,7 +120,7 @@ class MediaActions:
         """
         return os.path.abspath(self.col.media.dir())
 
-    @action()
+    @action(main_thread=False)
     def deleteMediaFile(self, filename: str) -> None:
         """Move a media file to Anki's media trash (a missing file is no error).
 
@@ -128,6 +129,7 @@ class MediaActions:
         Example: {"filename": "_hello.txt"} -> null
         """
         name = checked_media_name(filename)
-        found = media_file_path(self.col.media.dir(), name)
+        col = self.on_main(lambda: self.col)  # the backend serialises access itself
+        found = media_file_path(col.media.dir(), name)
         if found is not None:
-            self.col.media.trash_files([os.path.basename(found)])
+            trash_media_file(col, found)

@@ -9,7 +9,7 @@ from ..util import API_VERSION, ActionError, action
 
 
 class MiscActions:
-    @action()
+    @action(main_thread=False)  # touches nothing: answered without a hop to Anki's main thread
     def version(self) -> int:
         """The API version this add-on speaks: 6.
 

@@ -376,13 +376,13 @@ def yomitan_note(word: str) -> Dict[str, Any]:
 
 _UPLOADER = r"""
 import http.client, sys, time
-port, path, seconds = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-body = open(path, "rb").read()
+port, seconds, paths = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+bodies = [open(path, "rb").read() for path in paths]
 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
 stop = time.time() + seconds
 count = 0
 while time.time() < stop:
-    conn.request("POST", "/", body)
+    conn.request("POST", "/", bodies[count % len(bodies)])
     reply = conn.getresponse().read()
     assert b'"error": null' in reply, reply[:200]
     count += 1
@@ -489,6 +489,12 @@ class Bench:
                          percentile(floor, 0.5), "ms", f"< {target * 1000:.0f} ms", check=below(target)))
             self.add(Row(f"`version`, {label}, p99", percentile(ours, 0.99),
                          percentile(floor, 0.99), "ms", "< 5 ms", check=below(0.005)))
+        # `version` touches nothing; `deckNames` also goes to Anki's main thread
+        ours = round_trips(self.anki.port, n, True, request_body("deckNames"))
+        floor = round_trips(trivial.port, n, True, body)
+        self.add(Row("`deckNames`, keep-alive, p50 (floor: trivial HTTP)", percentile(ours, 0.5),
+                     percentile(floor, 0.5), "ms", "< 1 ms", check=below(0.001),
+                     note=f"p99 {percentile(ours, 0.99) * 1000:.2f} ms"))
 
     def clients(self) -> None:
         seconds = 2 if self.quick else 5
@@ -745,29 +751,39 @@ class Bench:
                      note=f"Anki's memory peak +{peak:.0f} MB ({peak * MB / size:.1f}× payload)"))
 
         # small requests while 20 MB uploads are in flight (sent from another
-        # process); the floor: the same uploads sent to a headless AnkiConnect
-        # (another process), for the machine's load without sharing Anki's
-        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-            f.write(request_body("storeMediaFile", filename="bench2.bin", data=encoded))
+        # process; each upload replaces the file with other content); the
+        # floor: the same uploads sent to a headless AnkiConnect (another
+        # process), for the machine's load without sharing Anki's
+        bodies = []
         try:
-            busy, uploads = self.during_uploads(self.anki.port, f.name)
+            for _ in range(2):
+                with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+                    bodies.append(f.name)
+                    f.write(request_body("storeMediaFile", filename="bench2.bin",
+                                         data=base64.b64encode(os.urandom(size)).decode()))
+            busy, uploads = self.during_uploads(self.anki.port, bodies)
             other = HeadlessProcess().start()
             try:
-                elsewhere, _ = self.during_uploads(other.port, f.name)
+                elsewhere, _ = self.during_uploads(other.port, bodies)
             finally:
                 other.cleanup()
         finally:
-            os.unlink(f.name)
+            for name in bodies:
+                os.unlink(name)
         c = Client(self.anki.port)
-        quiet = [c.timed(request_body("version"))[0] for _ in range(len(busy))]
+        for action, what in (("version", "nothing"), ("deckNames", "the collection")):
+            body = request_body(action)
+            quiet = [c.timed(body)[0] for _ in range(len(busy[action]))]
+            ours, floor = percentile(busy[action], 0.99), percentile(elsewhere[action], 0.99)
+            self.add(Row(f"`{action}` ({what} on Anki's main thread) p99 while 20 MB uploads "
+                         "run (floor: the uploads go to another process)", ours, floor, "ms",
+                         "a few ms: p99 − floor ≤ 3 ms",
+                         f"{len(busy[action])} requests during {uploads} uploads: p50 "
+                         f"{percentile(busy[action], 0.5) * 1000:.2f} ms, max "
+                         f"{max(busy[action]) * 1000:.1f} ms; idle p99 "
+                         f"{percentile(quiet, 0.99) * 1000:.2f} ms",
+                         check=lambda o, f: f is not None and o - f <= 0.003))
         c.close()
-        self.add(Row("`version` p99 while 20 MB uploads run (floor: the uploads go to "
-                     "another process)", percentile(busy, 0.99), percentile(elsewhere, 0.99),
-                     "ms", "a few ms",
-                     f"{len(busy)} requests during {uploads} uploads: p50 "
-                     f"{percentile(busy, 0.5) * 1000:.2f} ms, max {max(busy) * 1000:.1f} ms; "
-                     f"idle p99 {percentile(quiet, 0.99) * 1000:.2f} ms",
-                     check=below(0.005)))
 
     def bulk_read(self, action: str, floor: Callable[[], Any], **ids: List[int]) -> None:
         """A row for reading `self.big` notes or cards in one request
@@ -778,20 +794,23 @@ class Bench:
         self.add(Row(f"`{action}` of {self.big:,} {what}", ours,
                      median_time(floor, self.repeats), target="≤ 2×", check=within(2)))
 
-    def during_uploads(self, upload_port: int, body_path: str) -> tuple:
-        """`version` round trips to Anki (every 2 ms) while another process
-        uploads 20 MB files to `upload_port` back to back: (seconds, uploads)."""
+    def during_uploads(self, upload_port: int, bodies: List[str]) -> tuple:
+        """`version` and `deckNames` round trips to Anki, in turn every 2 ms,
+        while another process uploads 20 MB files (request bodies in the
+        files `bodies`, in turn) to `upload_port` back to back:
+        ({action: [seconds]}, uploads)."""
         seconds = 3 if self.quick else 8
-        version = request_body("version")
+        requests = {action: request_body(action) for action in ("version", "deckNames")}
         uploader = subprocess.Popen(
-            [sys.executable, "-c", _UPLOADER, str(upload_port), body_path, str(seconds)],
+            [sys.executable, "-c", _UPLOADER, str(upload_port), str(seconds), *bodies],
             stdout=subprocess.PIPE, text=True)
         time.sleep(0.5)
-        samples: List[float] = []
+        samples: Dict[str, List[float]] = {action: [] for action in requests}
         c = Client(self.anki.port)
         while uploader.poll() is None:
-            samples.append(c.timed(version)[0])
-            time.sleep(0.002)
+            for action, body in requests.items():
+                samples[action].append(c.timed(body)[0])
+                time.sleep(0.002)
         c.close()
         uploads = int(uploader.communicate()[0] or 0)
         assert uploader.returncode == 0, "the uploads failed"

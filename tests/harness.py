@@ -223,6 +223,7 @@ class AnkiProcess(_ServerProcess):
         self.install_addon = install_addon
         self.proc: Optional[subprocess.Popen] = None
         self.log_path = self.base / "anki.log"
+        self.instance_key = f"ankiconnect-test-{self.port}-{os.getpid()}"
 
     # -- life cycle ------------------------------------------------------------
     def start(self, wait: bool = True, timeout: float = 90) -> "AnkiProcess":
@@ -234,7 +235,7 @@ class AnkiProcess(_ServerProcess):
             QT_QPA_PLATFORM=qpa,
             QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox",
             QTWEBENGINE_DISABLE_SANDBOX="1",
-            ANKI_SINGLE_INSTANCE_KEY=f"ankiconnect-test-{self.port}-{os.getpid()}",
+            ANKI_SINGLE_INSTANCE_KEY=self.instance_key,
             ANKICONNECT_TESTDRIVER_PORT=str(self.driver_port),
             PYTHONUNBUFFERED="1",
             PYTHONFAULTHANDLER="1",  # a crash prints every thread's stack to the log
@@ -304,6 +305,11 @@ class AnkiProcess(_ServerProcess):
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+        # Qt's single-instance socket outlives a killed Anki
+        try:
+            os.unlink(os.path.join(tempfile.gettempdir(), self.instance_key))
+        except OSError:
+            pass
 
     # -- talking to it -----------------------------------------------------------
     def client(self, key: Optional[str] = None) -> ApiClient:

@@ -126,6 +126,8 @@ def test_large_base64_decodes_exactly_as_binascii(size):
 
 @pytest.mark.parametrize("change", [
     lambda t: t[:1000] + "=" + t[1001:],  # padding inside: zero bits to OpenSSL
+    lambda t: t[:1] + "=" + t[2:],
+    lambda t: t[:-5] + "=" + t[-4:],
     lambda t: t[:1000] + "\n" + t[1001:],
     lambda t: " " + t[1:],  # OpenSSL would trim it
     lambda t: t[:-5] + "\n" + t[-4:],
@@ -139,6 +141,17 @@ def test_large_base64_that_binascii_refuses_is_left_to_the_caller(change):
     text = change(base64.b64encode(os.urandom((1 << 20) * 3)).decode())
     assert b64_reference(text) is None
     assert large_data.b64decode_unlocked(text) is None
+
+
+def test_finding_a_byte_in_a_large_body_is_bytes_find():
+    body = bytearray(b"x" * (3 << 20))
+    for at in (0, 1, 1 << 20, len(body) - 1):
+        body[at] = ord("\\")
+    body = bytes(body)
+    for begin, end in [(0, len(body)), (1, len(body)), (2, len(body) - 1), (2, len(body)),
+                       (5, 5 + (1 << 20)), (5, 6 + (1 << 20)), ((1 << 20) + 1, len(body) - 1)]:
+        assert large_data.find_byte(body, b"\\", begin, end) == body.find(b"\\", begin, end)
+    assert large_data.find_byte(body, b"y") == -1
 
 
 @pytest.mark.parametrize("inserted", [b"\x01", b"\x1f", b"\x00", b"\x7f", "é".encode(), b"\xff"])

@@ -96,6 +96,40 @@ def test_delete_existing_replaces_or_keeps_both(api):
         api.call("deleteMediaFile", filename=name)
 
 
+def trash_file(anki, name):
+    return anki.driver(
+        "import os\n"
+        f"p = os.path.join(os.path.dirname(mw.col.media.dir()), 'media.trash', {name!r})\n"
+        "result = open(p, 'rb').read().decode() if os.path.exists(p) else None")
+
+
+def test_large_files_are_stored_as_anki_stores_them(api, anki):
+    """From 1 MB a file with a plain lowercase name is written without
+    Anki's collection lock; names, replacing, trash and keeping both are as
+    for small files (Anki's own rules)."""
+    one, two, three = ((c * (3 << 19)).encode() for c in "abc")  # 1.5 MB each
+    name = "_large-file.bin"
+    assert api.call("storeMediaFile", filename=name, data=b64(one)) == name
+    assert api.call("storeMediaFile", filename=name, data=b64(one)) == name  # same: kept
+    assert api.call("storeMediaFile", filename=name, data=b64(two)) == name
+    assert api.call("retrieveMediaFile", filename=name) == b64(two)
+    assert trash_file(anki, name) == one.decode()  # the replaced file is in Anki's trash
+    assert api.call("storeMediaFile", filename=name, data=b64(one)) == name
+    assert trash_file(anki, name) == two.decode()  # (an older copy there is replaced)
+    kept = api.call("storeMediaFile", filename=name, data=b64(three), deleteExisting=False)
+    assert kept == f"_large-file-{hashlib.sha1(three).hexdigest()}.bin"  # Anki's naming
+    assert api.call("retrieveMediaFile", filename=name) == b64(one)
+    assert api.call("retrieveMediaFile", filename=kept) == b64(three)
+    assert [n for n in media_names(api) if n.startswith("_large")] == sorted([name, kept])
+    # a name Anki may change (letter case) goes through Anki
+    upper = api.call("storeMediaFile", filename="_Large.BIN", data=b64(one))
+    assert upper in ("_Large.BIN", "_large.bin")
+    assert api.call("retrieveMediaFile", filename=upper) == b64(one)
+    for n in (name, kept, upper):
+        api.call("deleteMediaFile", filename=n)
+    assert not [n for n in media_names(api) if n.lower().startswith("_large")]
+
+
 def test_skip_hash_stores_nothing(api):
     assert api.call("storeMediaFile", filename="_skip.txt", data=HELLO,
                     skipHash=md5(b"Hello, world!")) is None

@@ -4,6 +4,7 @@ Notes and media added on one side arrive on the other: between two headless
 servers, and between real Anki (its own Sync button) and a headless server.
 Each test has its own account on the server.
 """
+import base64
 import os
 import shutil
 import socket
@@ -130,10 +131,15 @@ def test_headless_servers_sync_notes_and_media_through_the_server(sync_server, s
 
     # from now on a normal sync, both ways, media too; fullSync is ignored then
     add_note(b, "Synced", "third", "third.txt", b"media three")
+    # a large file stored through the API (written without Anki's lock) syncs too
+    large = "L" * (3 << 19)
+    assert api_b.call("storeMediaFile", filename="large.txt",
+                      data=base64.b64encode(large.encode()).decode()) == "large.txt"
     assert api_b.call("sync") is None
     assert api_a.call("sync", fullSync="download") is None
     assert notes_and_media(a) == (["first", "second", "third"], {
-        "first.txt": "media one", "second.txt": "media two", "third.txt": "media three"})
+        "first.txt": "media one", "large.txt": large, "second.txt": "media two",
+        "third.txt": "media three"})
     a.driver("col.remove_notes(col.find_notes('Front:first'))")
     assert api_a.call("sync") is None
     assert api_b.call("sync") is None
