@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from . import large_data
 from .util import API_VERSION
@@ -322,6 +322,7 @@ class WebServer:
         from waitress.server import create_server
 
         settings = self.app.settings
+        large_data.tune_malloc()
         try:
             self._server = create_server(
                 self.app,

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, List, Optional
 
 from .. import compat
-from ..util import ActionError, GuiUnavailable
+from ..util import GuiUnavailable
 
 
 class Host:

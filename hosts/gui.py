@@ -19,7 +19,6 @@ import time
 from concurrent.futures import Future
 from typing import Any, Callable, List, Optional, Set, Tuple
 
-import aqt
 from aqt import gui_hooks
 from aqt.qt import QMessageBox, QObject, Qt, QTimer, pyqtSignal
 

@@ -29,7 +29,6 @@ import importlib.util
 import json
 import re
 import sys
-import types
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent

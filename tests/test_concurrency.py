@@ -4,7 +4,6 @@ import os
 import threading
 import time
 
-import pytest
 
 from dbcheck import check_database
 from harness import ApiClient

@@ -16,7 +16,6 @@ import tempfile
 import typing
 from typing import Any, Dict, List
 
-import pytest
 
 from dbcheck import check_database
 from harness import REPO

@@ -1,8 +1,6 @@
 """Note actions: adding (duplicates in every scope), checking, updating,
 tags, finding and reading notes.  Media on notes: test_media.py."""
-import pytest
 
-from harness import ApiError
 
 DUP = "cannot create note because it is a duplicate"
 EMPTY = "cannot create note because it is empty"
