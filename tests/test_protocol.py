@@ -141,16 +141,45 @@ def test_keep_alive_serves_many_requests_on_one_connection(api):
 
 
 def test_pipelined_requests_answered_in_order(api):
-    body = json.dumps({"action": "version", "version": 6}).encode()
-    one = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
+    def request(action):
+        body = json.dumps({"action": action, "version": 6}).encode()
+        return b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    # deckNames runs on Anki's main thread, version does not: still in order
+    replies = [b'{"result": ["Default"], "error": null}', b'{"result": 6, "error": null}'] * 2
     with socket.create_connection(("127.0.0.1", api.port)) as s:
-        s.sendall(one * 3)
+        s.sendall(b"".join(request(a) for a in ["deckNames", "version"] * 2))
         data = b""
         s.settimeout(10)
-        while data.count(b'{"result": 6, "error": null}') < 3:
+        while data.count(b'"error": null}') < 4:
             chunk = s.recv(65536)
             assert chunk
             data += chunk
+    positions = []
+    start = 0
+    for r in replies:
+        start = data.find(r, start)
+        assert start >= 0, data
+        positions.append(start)
+        start += len(r)
+    assert positions == sorted(positions)
+
+
+def test_expect_100_continue(api):
+    body = json.dumps({"action": "deckNames", "version": 6}).encode()
+    head = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body))
+    with socket.create_connection(("127.0.0.1", api.port)) as s:
+        s.settimeout(10)
+        s.sendall(head)
+        assert s.recv(65536).startswith(b"HTTP/1.1 100 Continue\r\n")
+        s.sendall(body)
+        data = b""
+        while b'"error": null}' not in data:
+            chunk = s.recv(65536)
+            assert chunk
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 200 OK") and data.endswith(b'{"result": ["Default"], "error": null}')
 
 
 def test_chunked_body(api):
