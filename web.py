@@ -391,7 +391,7 @@ def _send_options() -> Dict[str, Any]:
     3 deprecates the setting; once a waitress drops it, its default is used."""
     from waitress.adjustments import Adjustments
 
-    known = {name for name, _ in Adjustments._params}
+    known = {param[0] for param in getattr(Adjustments, "_params", ())}
     return {"send_bytes": 65536} if "send_bytes" in known else {}
 
 
@@ -407,9 +407,12 @@ def _quiet_channel_class() -> type:
         thread, which then sends the reply."""
 
         def writable(self) -> bool:
-            if (self.requests and self.total_outbufs_len < self.adj.send_bytes
-                    and not (self.will_close or self.close_when_flushed)):
-                return False
+            try:
+                if (self.requests and self.total_outbufs_len < self.adj.send_bytes
+                        and not (self.will_close or self.close_when_flushed)):
+                    return False
+            except AttributeError:  # another waitress: its own judgement
+                pass
             return bool(super().writable())
 
     return QuietChannel
