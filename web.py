@@ -371,10 +371,14 @@ class WebServer:
         server, self._server = self._server, None
         if server is None:
             return
+        from waitress.channel import HTTPChannel
+
         for channel in list(server._map.values()):
             try:
-                # the listening socket is closed as is (its handle_close warns)
-                channel.close() if channel is server else channel.handle_close()
+                # connections are closed as waitress would; the listening
+                # socket and the wake-up trigger as they are (their
+                # handle_close would warn "unhandled close event")
+                channel.handle_close() if isinstance(channel, HTTPChannel) else channel.close()
             except Exception:
                 pass
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
