@@ -11,6 +11,7 @@ import fnmatch
 import os
 from typing import List, Optional, Union
 
+from ..large_data import release_memory
 from ..util import ActionError, action
 from .media_source import (
     checked_media_name,
@@ -20,7 +21,6 @@ from .media_source import (
     pick_source,
     private_files,
     read_source_pieces,
-    release_memory,
     store_media,
     trash_media_file,
 )

@@ -23,7 +23,6 @@ import os
 import re
 import socket
 import stat
-import sys
 import unicodedata
 import urllib.error
 import urllib.parse
@@ -36,13 +35,13 @@ from ..large_data import (
     b64encode_unlocked,
     b64encode_unlocked_applies,
     joined_text,
+    release_memory,
     share_interpreter,
 )
 from ..util import ActionError
 
 SOURCES = ("data", "path", "url")
 _CHUNK = 1 << 16
-_TRIM_ABOVE = 4 << 20
 _COMPARE_SLICE = 1 << 20  # bytes of a file compared at a time
 #: media files from this size are written without Anki's collection lock
 _DIRECT_WRITE_FROM = 1 << 20
@@ -647,23 +646,6 @@ def _write_new_file(path: str, name: str, pieces: List[bytes]) -> bool:
             raise ActionError(f"cannot write media file {name!r}: {e.strerror or e}") from None
         raise
     return True
-
-
-def release_memory(size: int) -> None:
-    """After handling `size` bytes of media on a worker thread, give the
-    freed memory back to the system.  Large buffers go back by themselves
-    (large_data.tune_malloc); this returns what glibc keeps of the smaller
-    ones in the thread's arena (~10 MB over ten 20 MB uploads).  (Fresh
-    memory is slow to touch, but large_data's copies of large buffers let
-    other threads run meanwhile.)"""
-    if size < _TRIM_ABOVE or not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)  # (lets other threads run meanwhile)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 def _same_content(path: str, pieces: List[bytes]) -> bool:
