@@ -79,6 +79,14 @@ result = [n for n, e in aqt.dialogs._dialogs.items() if e[1] is not None] + [
     for w in mw.app.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
 """
 
+#: The text shown in the open dialogs (labels and text boxes), to say what they are.
+OPEN_TEXTS = """
+from aqt.qt import QDialog, QLabel, QTextEdit
+result = [[w.windowTitle()] + [c.text() for c in w.findChildren(QLabel)]
+          + [c.toPlainText()[:2000] for c in w.findChildren(QTextEdit)]
+          for w in mw.app.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+"""
+
 
 def close_windows(anki: AnkiProcess, timeout: float = 15) -> None:
     anki.driver(CLOSE_WINDOWS)
@@ -88,7 +96,8 @@ def close_windows(anki: AnkiProcess, timeout: float = 15) -> None:
         if not still:
             return
         if time.time() > deadline:
-            raise AssertionError(f"windows left open: {still}")
+            raise AssertionError(f"windows left open: {still}\n{anki.driver(OPEN_TEXTS)}\n"
+                                 f"Anki's log:\n{anki.log()}")
         time.sleep(0.05)
 
 
