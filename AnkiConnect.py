@@ -2,17 +2,20 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The AnkiConnect class: the action registry and request dispatch.
 
-`handle()` takes one decoded request object and returns the reply object
-exactly as the v6 reference shapes it.  It runs on an HTTP worker thread;
-each action hops to the thread that owns the collection (Anki's main thread)
-unless it is declared with `main_thread=False`.
+This is the one place that decides which thread runs what.  `handle()` is
+called on an HTTP worker thread; it hops to the collection's thread (Anki's
+main thread) and starts the action there.  An action that must not hold
+that thread for the rest of its work (a download, waiting for the user or a
+sync) hands back an `Offload`: its `work` runs back on the worker, its
+`then` on the collection's thread again.  Actions declared `anywhere`
+(`version`) run on the worker with no hop.  Replies are shaped exactly as
+the v6 reference shapes them.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .actions.cards import CardActions
 from .actions.decks import DeckActions
@@ -23,21 +26,18 @@ from .actions.models import ModelActions
 from .actions.notes import NoteActions
 from .actions.packages import PackageActions
 from .actions.stats import StatsActions
-from .util import API_VERSION, ActionError, ActionSpec, bind_params, collect_actions
+from .util import (
+    ActionError,
+    ActionSpec,
+    Offload,
+    RequestContext,
+    and_then,
+    bind_params,
+    collect_actions,
+)
 
 #: Requests without a "version" are answered as version 4 (bare results).
 DEFAULT_VERSION = 4
-#: How deep `multi` may nest inside `multi`.
-MAX_MULTI_DEPTH = 4
-
-
-@dataclass
-class RequestContext:
-    """Facts about the HTTP request that some actions need."""
-
-    origin: str = ""
-    allowed: bool = True  # the origin may use the API
-    multi_depth: int = 0
 
 
 class AnkiConnect(
@@ -67,36 +67,75 @@ class AnkiConnect(
         """Anki's main window (an error reply where there is none)."""
         return self.host.window(action)
 
-    def on_main(self, fn: Any) -> Any:
-        """Run `fn` on the collection's thread (for main_thread=False actions)."""
-        return self.host.run_on_main(fn)
-
     def config(self) -> dict:
         return self.host.config()
 
     # -- dispatch ----------------------------------------------------------------
     def handle(self, request: Any, context: Optional[RequestContext] = None) -> Any:
-        """Answer one request object: `{"result", "error"}` or, for
-        version <= 4, the bare result on success."""
+        """Answer one request object (on an HTTP worker thread):
+        `{"result", "error"}` or, for version <= 4, the bare result on success."""
         context = context or RequestContext()
+        try:
+            if self._runs_anywhere(request):
+                reply = self.start(request, context)
+            else:
+                reply = self.host.run_on_main(lambda: self.start(request, context))
+            return self.finish(reply)
+        except ActionError as e:  # the host could not run it (Anki is closing)
+            return _reply(None, str(e))
+
+    def start(self, request: Any, context: RequestContext) -> Any:
+        """On the collection's thread: check the request, run the action and
+        shape its reply; or an Offload whose outcome is the reply."""
         if not isinstance(request, dict):
             return _reply(None, "request must be a JSON object")
         name = request.get("action", "")
         try:
             version = _version_of(request)
-            result = self._call(name, request, version, context)
-        except ActionError as e:
-            return _reply(None, str(e))
-        except RecursionError:
-            return _reply(None, f"{name}: the request is nested too deeply")
-        except Exception as e:  # an unforeseen failure still gets a clear reply
-            self.host.log.exception("action %s failed", name)
-            return _reply(None, _describe_failure(name, e))
-        if version <= 4:
-            return result
-        return _reply(result, None)
+            spec, kwargs = self._bind(name, request, version, context)
+            outcome = self._step(spec, getattr(self, spec.method_name), **kwargs)
+        except Exception as e:
+            return self._failure(name, e)
+        return self._shaped(spec, version, outcome)
 
-    def _call(self, name: Any, request: dict, version: int, context: RequestContext) -> Any:
+    def finish(self, outcome: Any) -> Any:
+        """On an HTTP worker: carry an Offload through to its result, running
+        each `work` here and each `then` on the collection's thread."""
+        while isinstance(outcome, Offload):
+            result = outcome.work()
+            then = outcome.then
+            if then is None:
+                return result
+            outcome = self.host.run_on_main(lambda: then(result))
+        return outcome
+
+    def start_all(self, requests: List[Any], context: RequestContext) -> Any:
+        """On the collection's thread: start each request in turn; the list of
+        replies, or an Offload whose outcome is that list (when one of them
+        offloads work, the rest start after it, in order)."""
+        replies: List[Any] = []
+
+        def start_from(first: int) -> Any:
+            for i in range(first, len(requests)):
+                reply = self.start(requests[i], context)
+                if isinstance(reply, Offload):
+                    return and_then(reply, lambda r, i=i: record_and_go_on(r, i + 1))
+                replies.append(reply)
+            return replies
+
+        def record_and_go_on(reply: Any, next_index: int) -> Any:
+            replies.append(reply)
+            return start_from(next_index)
+
+        return start_from(0)
+
+    def _runs_anywhere(self, request: Any) -> bool:
+        name = request.get("action") if isinstance(request, dict) else None
+        spec = self.actions.get(name) if isinstance(name, str) else None
+        return spec is not None and spec.anywhere
+
+    def _bind(self, name: Any, request: dict, version: int,
+              context: RequestContext) -> Tuple[ActionSpec, Dict[str, Any]]:
         if not isinstance(name, str):
             raise ActionError("unsupported action")
         self._check_key(name, request.get("key"))
@@ -111,20 +150,57 @@ class AnkiConnect(
         kwargs = bind_params(spec, params)
         if spec.context:
             kwargs["context"] = context
-        if spec.gui:
-            # checked before anything runs, so headless hosts answer clearly
-            if not self.host.has_gui:
-                raise ActionError(f"{name} needs the Anki desktop app")
-        if spec.main_thread and not self.host.is_main_thread():
-            return self.host.run_on_main(lambda: self._invoke(spec, kwargs))
-        return self._invoke(spec, kwargs)
+        if spec.gui and not self.host.has_gui:
+            raise ActionError(f"{name} needs the Anki desktop app")
+        return spec, kwargs
 
-    def _invoke(self, spec: ActionSpec, kwargs: Dict[str, Any]) -> Any:
-        method = getattr(self, spec.method_name)
+    def _step(self, spec: ActionSpec, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one part of an action on the collection's thread; each part of
+        a write action is an undo step of its own."""
         if not spec.write:
-            return method(**kwargs)
+            return fn(*args, **kwargs)
         with self.host.undo_step(f"AnkiConnect: {spec.name}"):
-            return method(**kwargs)
+            return fn(*args, **kwargs)
+
+    def _shaped(self, spec: ActionSpec, version: int, outcome: Any) -> Any:
+        """The reply for an action's outcome (an Offload of it, if it offloads)."""
+        if not isinstance(outcome, Offload):
+            return outcome if version <= 4 else _reply(outcome, None)
+        work, then = outcome.work, outcome.then
+        if then is None:
+            def work_shaped() -> Any:
+                try:
+                    return self._shaped(spec, version, work())
+                except Exception as e:
+                    return self._failure(spec.name, e)
+
+            return Offload(work_shaped)
+
+        def work_caught() -> Tuple[bool, Any]:
+            try:
+                return True, work()
+            except Exception as e:
+                return False, e
+
+        def then_shaped(caught: Tuple[bool, Any]) -> Any:
+            ok, value = caught
+            try:
+                if not ok:
+                    raise value
+                return self._shaped(spec, version, self._step(spec, then, value))
+            except Exception as e:
+                return self._failure(spec.name, e)
+
+        return Offload(work_caught, then_shaped)
+
+    def _failure(self, name: Any, error: Exception) -> Dict[str, Any]:
+        if isinstance(error, ActionError):
+            return _reply(None, str(error))
+        if isinstance(error, RecursionError):
+            return _reply(None, f"{name}: the request is nested too deeply")
+        # an unforeseen failure still gets a clear reply
+        self.host.log.error("action %s failed", name, exc_info=error)
+        return _reply(None, _describe_failure(name, error))
 
     def _check_key(self, name: str, key: Any) -> None:
         expected = self.config().get("apiKey")
@@ -170,4 +246,4 @@ def _describe_failure(name: str, error: Exception) -> str:
     return f"{name}: {text}"
 
 
-__all__ = ["AnkiConnect", "RequestContext", "API_VERSION", "MAX_MULTI_DEPTH"]
+__all__ = ["AnkiConnect", "RequestContext"]

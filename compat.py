@@ -7,15 +7,14 @@ This module must not import aqt at module level.
 """
 from __future__ import annotations
 
+import inspect
+import time
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 # -- scheduling ---------------------------------------------------------------
 
-import time as _time
-from typing import Any as _Any, Callable as _Callable, List as _List
-from typing import Optional as _Optional, Tuple as _Tuple
 
-
-def answer_card(col: _Any, card: _Any, ease: int, millis: int) -> None:
+def answer_card(col: Any, card: Any, ease: int, millis: int) -> None:
     """Answer `card` with `ease` (1 Again .. 4 Easy) through Anki's scheduler,
     recording `millis` as the time taken.
 
@@ -24,7 +23,7 @@ def answer_card(col: _Any, card: _Any, ease: int, millis: int) -> None:
     collection still on the v2 scheduler answers through its `answerCard`.
     """
     sched = col.sched
-    card.timer_started = _time.time() - millis / 1000.0
+    card.timer_started = time.time() - millis / 1000.0
     build = getattr(sched, "build_answer", None)
     if build is None:
         sched.reset()  # the v2 scheduler answers from its queues
@@ -39,7 +38,7 @@ def answer_card(col: _Any, card: _Any, ease: int, millis: int) -> None:
     sched.answer_card(answer)
 
 
-def next_review_labels(col: _Any, card_id: int) -> _List[str]:
+def next_review_labels(col: Any, card_id: int) -> List[str]:
     """The answer buttons' intervals of a card (e.g. ["<1m", "<10m", "1d", "4d"]),
     as Anki's reviewer shows them, without Unicode isolation marks."""
     try:
@@ -50,15 +49,18 @@ def next_review_labels(col: _Any, card_id: int) -> _List[str]:
     return [label.replace("\u2068", "").replace("\u2069", "") for label in labels]
 
 
-def fsrs_enabled(col: _Any) -> bool:
-    """FSRS exists from Anki 23.10; older versions never use it."""
-    try:
-        return bool(col.get_config("fsrs", False))
-    except Exception:
+def fsrs_enabled(col: Any) -> bool:
+    """Whether the collection uses FSRS (Anki 23.10+; older versions never do).
+
+    The key is looked up in the config table first: `get_config` of a key
+    that was never set fails in Anki's backend, and in Anki desktop every
+    such failure captures a backtrace, tens of ms each time."""
+    if not col.db.scalar("select count() from config where key = 'fsrs'"):
         return False
+    return bool(col.get_config("fsrs", False))
 
 
-def fsrs_memory(col: _Any, card_id: int) -> _Optional[_Tuple[float, float, _Optional[float]]]:
+def fsrs_memory(col: Any, card_id: int) -> Optional[Tuple[float, float, Optional[float]]]:
     """(stability, difficulty, retrievability) of a card that has an FSRS
     memory state (Anki 23.10+), as Anki's card info shows them; else None."""
     try:
@@ -83,7 +85,6 @@ def fsrs_memory(col: _Any, card_id: int) -> _Optional[_Tuple[float, float, _Opti
 # versions (2.1.66: apply_to_children; 23.10+: fsrs, mode, ...), so it is
 # built here from what the running Anki reports.
 
-from typing import Any, Dict, List, Sequence  # noqa: E402
 
 
 def deck_config_protos(col: Any) -> Dict[int, Any]:
@@ -127,7 +128,6 @@ def update_deck_configs(
 # ---------------------------------------------------------------------------
 # Notes
 
-from typing import Any, Callable, Iterable, Optional, Tuple  # noqa: E402
 
 
 def add_notes(col: Any, requests: Iterable[Tuple[Any, int]]) -> None:
@@ -181,17 +181,16 @@ def strip_html_media(col: Any, text: str) -> str:
 
 # -- sync -------------------------------------------------------------------
 
-import inspect as _inspect
 
 
-def _takes(method: _Any, name: str) -> bool:
+def _takes(method: Any, name: str) -> bool:
     try:
-        return name in _inspect.signature(method).parameters
+        return name in inspect.signature(method).parameters
     except (TypeError, ValueError):
         return False
 
 
-def sync_login(col: _Any, username: str, password: str, endpoint: _Any) -> _Any:
+def sync_login(col: Any, username: str, password: str, endpoint: Any) -> Any:
     """Log in to AnkiWeb or the sync server at `endpoint`; the SyncAuth.
     (In 2.1.66 the SyncAuth it returns does not carry the endpoint, so it is
     set here; much older Anki had no custom endpoint at all.)"""
@@ -203,20 +202,20 @@ def sync_login(col: _Any, username: str, password: str, endpoint: _Any) -> _Any:
     return auth
 
 
-def legacy_transaction(col: _Any) -> bool:
+def legacy_transaction(col: Any) -> bool:
     """Anki before 23.10 keeps a DB transaction open on the Python side,
     committed by `col.autosave()`/`col.save()` (Anki's GUI autosaves after
     every operation); newer Anki commits each operation itself."""
     return hasattr(col.db, "begin")
 
 
-def autosave(col: _Any) -> None:
+def autosave(col: Any) -> None:
     """Commit what the last action changed, where Anki leaves that to us."""
     if col.db is not None and legacy_transaction(col):
         col.autosave()
 
 
-def sync_collection(col: _Any, auth: _Any) -> _Any:
+def sync_collection(col: Any, auth: Any) -> Any:
     """A normal sync of the collection only; media is synced on its own
     afterwards (`sync_media` is a parameter since Anki 23.10)."""
     if _takes(col.sync_collection, "sync_media"):
@@ -231,7 +230,7 @@ def sync_collection(col: _Any, auth: _Any) -> _Any:
             col.db.begin()
 
 
-def full_sync(col: _Any, auth: _Any, upload: bool) -> None:
+def full_sync(col: Any, auth: Any, upload: bool) -> None:
     """Replace the server's collection (upload) or this one (download); the
     caller closes the collection for it and reopens it afterwards.
     (`full_upload_or_download` since Anki 23.10; 2.1.66 has two methods.)"""
@@ -243,14 +242,14 @@ def full_sync(col: _Any, auth: _Any, upload: bool) -> None:
         col.full_download(auth)
 
 
-def media_sync_in_background(col: _Any) -> bool:
+def media_sync_in_background(col: Any) -> bool:
     """True where `col.sync_media` starts the media sync and returns, to be
     followed with `media_sync_active`; before Anki 23.10 it syncs and returns
     when done (Anki ran it on a background thread)."""
     return hasattr(col, "media_sync_status")
 
 
-def media_sync_active(col: _Any) -> bool:
+def media_sync_active(col: Any) -> bool:
     """Whether a media sync started by `col.sync_media` is still running;
     raises if it failed."""
     return bool(col.media_sync_status().active)
@@ -258,7 +257,6 @@ def media_sync_active(col: _Any) -> bool:
 # ---------------------------------------------------------------------------
 # Anki's windows (aqt imported inside each function)
 
-from typing import Any, List  # noqa: E402
 
 
 def dialog_instance(name: str) -> Any:
@@ -345,65 +343,3 @@ def import_package(col: Any, path: str) -> Any:
         return col.import_anki_package(path)
     options = ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True)
     return col.import_anki_package(ImportAnkiPackageRequest(package_path=path, options=options))
-
-
-# -- media ------------------------------------------------------------------
-
-
-def add_media_file(col: _Any, name: str, pieces: _List[bytes],
-                   copied: _Optional[_Callable[[], None]] = None) -> str:
-    """`col.media.write_data(name, b"".join(pieces))`, copying a large file
-    once instead of three times with the interpreter lock held.  The list
-    `pieces` is emptied once they are copied, and then `copied()` called
-    (e.g. to give their memory back before Anki makes its own copy).
-
-    write_data copies the data into a protobuf message and serialises that
-    (two more copies, ~50 ms for 20 MB during which no other thread of Anki
-    runs).  Here the serialised message, the same bytes the generated code
-    would send, is built around the pieces directly and passed to the same
-    backend method.  Anki 2.1.66 to 26.x have this method and message; any
-    other Anki goes through write_data.
-    """
-    raw_call = getattr(col._backend, "add_media_file_raw", None)
-    try:
-        from anki import generic_pb2, media_pb2
-
-        fields = media_pb2.AddMediaFileRequest.DESCRIPTOR.fields_by_name
-        name_field, data_field = fields["desired_name"].number, fields["data"].number
-    except (ImportError, AttributeError, KeyError):
-        raw_call = None
-    if raw_call is None:
-        data = b"".join(pieces)
-        pieces.clear()
-        if copied:
-            copied()
-        return col.media.write_data(name, data)
-    size = sum(len(p) for p in pieces)
-    encoded_name = name.encode("utf-8")
-    head = b""
-    if encoded_name:  # proto3 leaves out empty fields
-        head += _proto_key(name_field) + _varint(len(encoded_name)) + encoded_name
-    if size:
-        head += _proto_key(data_field) + _varint(size)
-    message = b"".join([head, *pieces])  # (CPython lets other threads run meanwhile)
-    pieces.clear()
-    if copied:
-        copied()
-    out = generic_pb2.String()
-    out.ParseFromString(raw_call(message))
-    return out.val
-
-
-def _proto_key(field_number: int) -> bytes:
-    return _varint(field_number << 3 | 2)  # wire type 2: length-delimited
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)

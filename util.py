@@ -39,6 +39,62 @@ class ActionError(Exception):
     """An error whose message is shown to the client as is."""
 
 
+@dataclass
+class RequestContext:
+    """Facts about the HTTP request that some actions need."""
+
+    origin: str = ""
+    allowed: bool = True  # the origin may use the API
+    multi_depth: int = 0
+
+
+@dataclass
+class Offload:
+    """What an action hands back, from the collection's thread, when the
+    rest of its work must not hold that thread: the dispatcher runs `work()`
+    on the HTTP worker (a download, waiting for the user, a dialog or a
+    sync), then `then(result)` back on the collection's thread (which may
+    hand back another Offload).  Without `then`, work's result is the result.
+    """
+
+    work: Callable[[], Any]
+    then: Optional[Callable[[Any], Any]] = None
+
+
+def and_then(outcome: Any, fn: Callable[[Any], Any]) -> Any:
+    """`fn(outcome)`; for an Offload, an Offload that runs `fn` on its final
+    result, on the collection's thread."""
+    if not isinstance(outcome, Offload):
+        return fn(outcome)
+    first = outcome
+
+    def after(result: Any) -> Any:
+        return and_then(first.then(result) if first.then is not None else result, fn)
+
+    return Offload(first.work, after)
+
+
+def wait_for(future: Any, action: str, timeout: Optional[float] = 60.0,
+             then: Optional[Callable[[Any], Any]] = None) -> Any:
+    """An Offload that waits, off the collection's thread, for a Future that
+    Anki's main thread resolves (`timeout=None`: as long as it takes), then
+    runs `then(its result)` on the collection's thread; a value that is not
+    a Future is returned as it is."""
+    from concurrent.futures import Future
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    if not isinstance(future, Future):
+        return future
+
+    def wait() -> Any:
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            raise ActionError(f"{action}: Anki did not finish in {timeout:g} seconds") from None
+
+    return Offload(wait, then)
+
+
 class GuiUnavailable(ActionError):
     """The action needs Anki's windows, which this host does not have."""
 
@@ -55,7 +111,7 @@ class ActionSpec:
     method_name: str
     write: bool = False  # one undo step, GUI refreshed afterwards
     gui: bool = False  # needs Anki's main window
-    main_thread: bool = True  # False: runs on the HTTP thread, hops itself
+    anywhere: bool = False  # touches nothing: runs on whichever thread asks
     versions: Optional[range] = None  # API versions it exists in; None: all
     context: bool = False  # receives the request context as `context=`
     params: Dict[str, "Param"] = field(default_factory=dict)
@@ -78,7 +134,7 @@ def action(
     *,
     write: bool = False,
     gui: bool = False,
-    main_thread: bool = True,
+    anywhere: bool = False,
     versions: Optional[range] = None,
     context: bool = False,
     name: Optional[str] = None,
@@ -88,8 +144,12 @@ def action(
     write:       the action changes the collection; it runs as one undo step
                  named "AnkiConnect: <action>" and Anki's GUI refreshes after.
     gui:         the action needs Anki's windows (fails clearly when headless).
-    main_thread: False for actions that must not hold Anki's main thread
-                 (downloads, waiting); they call `self.on_main(...)` themselves.
+    anywhere:    the action touches neither the collection nor Anki (e.g.
+                 `version`): it runs on the HTTP worker, with no hop.
+
+    Every other action runs on the collection's thread (Anki's main thread).
+    Work that must not hold that thread (downloads, waiting) is handed back
+    as an `Offload`, which the dispatcher runs on the HTTP worker.
     versions:    API versions the action exists in (default: every version).
     context:     pass the request context (origin, allowed) as `context=`.
     """
@@ -99,7 +159,7 @@ def action(
             name=name or fn.__name__,
             write=write,
             gui=gui,
-            main_thread=main_thread,
+            anywhere=anywhere,
             versions=versions,
             context=context,
         )
@@ -311,13 +371,3 @@ def _plural(name: str) -> str:
         head, tail = name.split(" of ", 1)
         return f"{head}s of {tail}"
     return name + "s"
-
-
-# ---------------------------------------------------------------------------
-# Small helpers for action code
-
-
-def require(condition: Any, message: str) -> None:
-    """Raise an ActionError with `message` unless `condition` holds."""
-    if not condition:
-        raise ActionError(message)

@@ -16,13 +16,14 @@ A refused request gets HTTP 403 and runs nothing.  Requests without an Origin
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from . import large_data
 from .util import API_VERSION
 
 BANNER = f"AnkiConnect v.{API_VERSION}".encode("ascii")
@@ -86,7 +87,7 @@ class OriginPolicy:
     def host_allowed(self, host: Optional[str], origin: Optional[str]) -> bool:
         """Refuse DNS-rebinding requests: when bound to loopback, the Host
         header must name this machine (unless the origin is explicitly listed)."""
-        if not host or not _is_loopback(self.settings.bind_address):
+        if not host or not is_loopback(self.settings.bind_address):
             return True
         name = _host_name(host)
         if name in LOOPBACK_NAMES or name == self.settings.bind_address.lower():
@@ -100,10 +101,6 @@ class OriginPolicy:
         if origin is None:
             return "http://localhost"
         return origin if allowed else None
-
-
-def _is_loopback(address: str) -> bool:
-    return address in ("127.0.0.1", "localhost", "::1") or address.startswith("127.")
 
 
 def _host_name(host: str) -> str:
@@ -151,11 +148,8 @@ class ApiApp:
             return _respond(start_response, "200 OK", BANNER, "text/plain",
                             policy.cors_header(origin, allowed))
         try:
-            request = large_data.loads(body)
-            # a surrogate escape has a backslash: look for one first (memchr),
-            # a large body of base64 has none
-            if (large_data.find_byte(body, b"\\") >= 0 and _SURROGATE_ESCAPE.search(body)
-                    and _has_lone_surrogate(request)):
+            request = json.loads(body.decode("utf-8-sig"))
+            if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(request):
                 raise ValueError("a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)")
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
             problem = _json_problem(e)
@@ -200,9 +194,9 @@ class ApiApp:
     def _json(self, start_response: Callable, status: str, reply: Any,
               cors: Optional[str]) -> List[bytes]:
         try:
-            body = large_data.dumps(reply)
+            body = json.dumps(reply).encode("ascii")
         except (TypeError, ValueError) as e:  # a bug in an action's result
-            body = [json.dumps({"result": None, "error": f"result is not JSON: {e}"}).encode()]
+            body = json.dumps({"result": None, "error": f"result is not JSON: {e}"}).encode()
         return _respond(start_response, status, body, "application/json", cors)
 
     def _log(self, started: float, request: Any, reply: Any) -> None:
@@ -220,17 +214,15 @@ class ApiApp:
             pass
 
 
-def _respond(start_response: Callable, status: str, body: Union[bytes, List[bytes]],
+def _respond(start_response: Callable, status: str, body: bytes,
              content_type: str, cors: Optional[str]) -> List[bytes]:
-    pieces = [body] if isinstance(body, bytes) else body
-    headers = [("Content-Type", content_type),
-               ("Content-Length", str(sum(len(p) for p in pieces)))]
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
     if cors:
         headers.append(("Access-Control-Allow-Origin", cors))
         headers.append(("Access-Control-Allow-Headers", "*"))
         headers.append(("Vary", "Origin"))
     start_response(status, headers)
-    return pieces
+    return [body]
 
 
 def _read_body(environ: Dict[str, Any]) -> bytes:
@@ -298,7 +290,8 @@ def redact_keys(request: Any) -> Any:
 
 
 class WebServer:
-    """Runs the WSGI app with waitress on a background thread."""
+    """Runs the WSGI app with waitress, on its default adjustments, on a
+    background thread."""
 
     #: worker threads: requests are parsed in parallel, actions run one at a time
     THREADS = 8
@@ -307,6 +300,8 @@ class WebServer:
         self.app = app
         self.log = log
         self._server: Any = None
+        self._map: Dict[int, Any] = {}
+        self._sockets: List[socket.socket] = []
         self._thread: Optional[threading.Thread] = None
 
     @property
@@ -315,47 +310,39 @@ class WebServer:
 
     @property
     def port(self) -> Optional[int]:
-        return int(self._server.effective_port) if self._server else None
+        return self._sockets[0].getsockname()[1] if self._server else None
+
+    @property
+    def addresses(self) -> List[str]:
+        """Where it listens, e.g. ["127.0.0.1:8765", "[::1]:8765"]."""
+        return [_address_text(s.getsockname()) for s in self._sockets] if self._server else []
 
     def start(self) -> Optional[str]:
         """Start serving; returns None, or a message saying why it could not."""
         from waitress.server import create_server
 
         settings = self.app.settings
-        large_data.tune_malloc()
         try:
-            self._server = create_server(
-                self.app,
-                host=settings.bind_address,
-                port=settings.bind_port,
-                threads=self.THREADS,
-                ident="AnkiConnect",
-                backlog=2048,
-                connection_limit=1000,
-                channel_timeout=120,
-                cleanup_interval=10,
-                asyncore_use_poll=True,
-                recv_bytes=65536,  # large bodies in fewer, larger reads
-                **_send_options(),
-                max_request_body_size=settings.max_request_bytes,
-                max_request_header_size=256 * 1024,
-                clear_untrusted_proxy_headers=True,
-                expose_tracebacks=False,
-            )
+            self._sockets = listening_sockets(settings.bind_address, settings.bind_port)
         except OSError as e:
-            self._server = None
-            return (
-                f"AnkiConnect could not listen on {settings.bind_address}:"
-                f"{settings.bind_port}: {e.strerror or e}. Another program (or another "
-                "copy of Anki) may be using that port; change webBindPort in the "
-                "add-on config or close the other program."
-            )
-        _use_channel_class(self._server, _quiet_channel_class())
+            return port_problem(settings.bind_address, settings.bind_port, e)
+        self._map = {}
+        self._server = create_server(
+            self.app,
+            map=self._map,
+            sockets=self._sockets,
+            threads=self.THREADS,
+            ident="AnkiConnect",
+            max_request_body_size=settings.max_request_bytes,
+            # idle or slow connections must not lock clients out (waitress
+            # stops accepting at 100); below Windows' 512 sockets for select()
+            connection_limit=400,
+        )
         self._thread = threading.Thread(
             target=self._serve, name="AnkiConnect HTTP", daemon=True
         )
         self._thread.start()
-        self.log.info("AnkiConnect listening on %s:%s", settings.bind_address, self.port)
+        self.log.info("AnkiConnect listening on %s", ", ".join(self.addresses))
         return None
 
     def _serve(self) -> None:
@@ -371,63 +358,84 @@ class WebServer:
         server, self._server = self._server, None
         if server is None:
             return
-        from waitress.channel import HTTPChannel
+        from waitress import wasyncore
 
-        for channel in list(server._map.values()):
-            try:
-                # connections are closed as waitress would; the listening
-                # socket and the wake-up trigger as they are (their
-                # handle_close would warn "unhandled close event")
-                channel.handle_close() if isinstance(channel, HTTPChannel) else channel.close()
-            except Exception:
-                pass
+        # every connection, the listening sockets and waitress's wake-up
+        # trigger; the loop ends once its map is empty
+        wasyncore.close_all(self._map)
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        for sock in self._sockets:
+            sock.close()
+        self._sockets = []
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
 
 
-def _send_options() -> Dict[str, Any]:
-    """A reply is sent whole by the HTTP thread once the worker is done
-    (waitress's send_bytes above a small reply's size): ~2× the requests/s
-    with 8 clients compared to workers sending the head and the body of each
-    reply themselves, apart (send_bytes 1, waitress 3's default).  waitress
-    3 deprecates the setting; once a waitress drops it, its default is used."""
-    from waitress.adjustments import Adjustments
-
-    known = {param[0] for param in getattr(Adjustments, "_params", ())}
-    return {"send_bytes": 65536} if "send_bytes" in known else {}
+def is_loopback(address: str) -> bool:
+    """Whether a bind address only accepts connections from this computer."""
+    address = address.strip("[]").lower()
+    return address in ("localhost", "::1") or address.startswith("127.")
 
 
-def _quiet_channel_class() -> type:
-    from waitress.channel import HTTPChannel
-
-    class QuietChannel(HTTPChannel):  # type: ignore[misc]
-        """waitress's channel, except that it does not call itself writable
-        while a worker still builds a reply smaller than send_bytes: waitress
-        would then call handle_write in a busy loop (it sends nothing until
-        the worker is done), taking the HTTP thread and the interpreter lock
-        from the worker.  When the worker is done, waitress wakes the HTTP
-        thread, which then sends the reply."""
-
-        def writable(self) -> bool:
-            try:
-                if (self.requests and self.total_outbufs_len < self.adj.send_bytes
-                        and not (self.will_close or self.close_when_flushed)):
-                    return False
-            except AttributeError:  # another waitress: its own judgement
-                pass
-            return bool(super().writable())
-
-    return QuietChannel
+def listening_sockets(address: str, port: int) -> List[socket.socket]:
+    """Bound sockets for `address`: bound to loopback, both 127.0.0.1 and
+    ::1 where the machine has IPv6 (clients that resolve `localhost` to
+    ::1 first find the server too); otherwise that address only."""
+    first = _bound_socket(address, port)
+    sockets = [first]
+    if is_loopback(address):
+        other = "::1" if first.family == socket.AF_INET else "127.0.0.1"
+        try:
+            sockets.append(_bound_socket(other, first.getsockname()[1]))
+        except OSError:  # no IPv6 here (or no IPv4 loopback): the first is enough
+            pass
+    return sockets
 
 
-def _use_channel_class(server: Any, channel_class: type) -> None:
-    """Make waitress's server (or each of a MultiSocketServer's) use `channel_class`."""
-    servers = [server] if hasattr(server, "channel_class") else [
-        s for s in getattr(server, "map", {}).values() if hasattr(s, "channel_class")]
-    for each in servers:
-        each.channel_class = channel_class
+def _bound_socket(address: str, port: int) -> socket.socket:
+    family, kind, proto, _, sockaddr = socket.getaddrinfo(
+        address.strip("[]"), port, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        if os.name == "posix":  # (on Windows it would let another program take the port)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(sockaddr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
-__all__ = ["ApiApp", "WebServer", "ServerSettings", "OriginPolicy", "redact_keys", "BANNER"]
+def _address_text(sockaddr: Any) -> str:
+    host, port = sockaddr[0], sockaddr[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def port_problem(address: str, port: int, error: OSError) -> str:
+    """Why the server could not start, and what the user can do about it."""
+    where = f"{address}:{port}"
+    if isinstance(error, socket.gaierror):
+        return (f"AnkiConnect could not listen on {where}: {address!r} is not an address "
+                "of this computer. Change webBindAddress in the add-on config "
+                "(127.0.0.1 is the usual one).")
+    return (
+        f"AnkiConnect could not listen on {where}: {error.strerror or error}.\n\n"
+        f"Usually another program already uses port {port}:\n"
+        "- the original AnkiConnect add-on, installed beside this one (both use port "
+        "8765): keep one of the two, disabling the other in Tools > Add-ons;\n"
+        "- another Anki (a second window, or another profile started separately) "
+        "with AnkiConnect: close it;\n"
+        "- on Windows, a port range the system reserves (Hyper-V, WSL or Docker "
+        "reserve ranges; `netsh interface ipv4 show excludedportrange protocol=tcp` "
+        "lists them): choose another port.\n\n"
+        "To use another port, change webBindPort in the add-on config (Tools > "
+        "Add-ons > AnkiConnect > Config) and tell your programs the new port. Anki "
+        "works as usual meanwhile, without the API."
+    )
+
+
+__all__ = ["ApiApp", "WebServer", "ServerSettings", "OriginPolicy", "redact_keys", "BANNER",
+           "is_loopback"]

@@ -6,13 +6,11 @@ asks the collection once per card where one query does.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Iterator, List, Sequence
+from typing import Any, Dict, List, Sequence
 
 from .. import compat
 from ..util import ActionError
-
-#: ids per query: far below SQLite's statement size limit
-CHUNK = 20000
+from .sql_ids import chunks, id_list, unique
 
 CARD_COLUMNS = (
     "id", "nid", "did", "ord", "mod", "usn", "type", "queue", "due", "ivl",
@@ -35,20 +33,6 @@ class CardRow:
     def __init__(self, values: Sequence[Any]) -> None:
         for name, value in zip(CARD_COLUMNS, values):
             setattr(self, name, value)
-
-
-def chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
-
-
-def id_list(ids: Iterable[int]) -> str:
-    """`(1,2,3)` for an SQL `in`; ids are ints (checked by the signature)."""
-    return "(" + ",".join(str(int(i)) for i in ids) + ")"
-
-
-def unique(ids: Iterable[int]) -> List[int]:
-    return list(dict.fromkeys(ids))
 
 
 def card_rows(col: Any, ids: Sequence[int]) -> Dict[int, CardRow]:

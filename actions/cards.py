@@ -16,13 +16,8 @@ from anki.errors import DBError, SearchError
 
 from .. import compat
 from ..util import ActionError, action
-from .card_data import (
-    CardInfoBuilder,
-    card_rows,
-    required_card_rows,
-    revlog_by_card,
-    unique,
-)
+from .card_data import CardInfoBuilder, card_rows, required_card_rows, revlog_by_card
+from .sql_ids import unique
 from .field_search import find_cards
 
 QUEUE_SUSPENDED = -1

@@ -15,18 +15,18 @@ import os
 from concurrent.futures import Future
 from typing import Any, Optional
 
-from ..util import ActionError, action
+from ..util import ActionError, action, wait_for
 from .gui_add import AddCardsGui
 from .gui_browser import BrowserGui
 from .gui_review import ReviewGui
-from .gui_util import bring_to_front, resolve, start_and_wait
+from .gui_util import bring_to_front, resolve
 
 #: guiExitAnki closes Anki this long after replying, in milliseconds.
 EXIT_DELAY_MS = 1000
 
 
 class GuiActions(BrowserGui, ReviewGui, AddCardsGui):
-    @action(gui=True, main_thread=False)
+    @action(gui=True)
     def guiEditNote(self, note: int) -> None:
         """Open AnkiConnect's note editor on note `note` (or bring it to the front with that note).
 
@@ -41,22 +41,19 @@ class GuiActions(BrowserGui, ReviewGui, AddCardsGui):
         Example: {"note": 1649198355435} -> null
         """
 
-        def start() -> Future:
-            mw = self.window("guiEditNote")
-            try:
-                self.col.get_note(note)
-            except Exception:
-                raise ActionError(f"guiEditNote: note {note} was not found") from None
-            from ..edit import open_note
+        mw = self.window("guiEditNote")
+        try:
+            self.col.get_note(note)
+        except Exception:
+            raise ActionError(f"guiEditNote: note {note} was not found") from None
+        from ..edit import open_note
 
-            done: Future = Future()
-            dialog = open_note(mw, note, on_shown=lambda: resolve(done, None))
-            bring_to_front(dialog)
-            return done
+        done: Future = Future()
+        dialog = open_note(mw, note, on_shown=lambda: resolve(done, None))
+        bring_to_front(dialog)
+        return wait_for(done, "guiEditNote")
 
-        start_and_wait(self, "guiEditNote", start)
-
-    @action(gui=True, main_thread=False)
+    @action(gui=True)
     def guiUndo(self) -> bool:
         """Undo the last change, as Edit > Undo does; `false` if there is nothing to undo.
 
@@ -65,23 +62,20 @@ class GuiActions(BrowserGui, ReviewGui, AddCardsGui):
         Example: {} -> true
         """
 
-        def start() -> Any:
-            mw = self.window("guiUndo")
-            if not self.col.undo_status().undo:
-                return False
-            from aqt import gui_hooks
+        mw = self.window("guiUndo")
+        if not self.col.undo_status().undo:
+            return False
+        from aqt import gui_hooks
 
-            done: Future = Future()
+        done: Future = Future()
 
-            def undone(*_: Any) -> None:
-                gui_hooks.state_did_undo.remove(undone)
-                resolve(done, True)
+        def undone(*_: Any) -> None:
+            gui_hooks.state_did_undo.remove(undone)
+            resolve(done, True)
 
-            gui_hooks.state_did_undo.append(undone)
-            mw.undo()
-            return done
-
-        return start_and_wait(self, "guiUndo", start)
+        gui_hooks.state_did_undo.append(undone)
+        mw.undo()
+        return wait_for(done, "guiUndo")
 
     @action(gui=True)
     def guiImportFile(self, path: Optional[str] = None) -> None:

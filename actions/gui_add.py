@@ -3,9 +3,9 @@
 """Graphical actions: Anki's Add window, filled in by a client.
 
 The client's note object is the one `addNote` takes (`deckName`,
-`modelName`, `fields`, `tags`, `audio`/`video`/`picture`); the notes
-actions' `prepare_client_note` checks it and fetches its media (on the HTTP
-thread), `attach_media` stores the media before the window shows the note.
+`modelName`, `fields`, `tags`, `audio`/`video`/`picture`): `build_note`
+checks it, `media_fetched` fetches its media (on the HTTP worker), and
+`attach_media` stores the media before the window shows the note.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from concurrent.futures import Future
 from typing import Any, Dict, Optional
 
 from ..compat import dialog_instance
-from ..util import action
-from .gui_util import bring_to_front, fail, resolve, start_and_wait
-from .note_builder import attach_media
+from ..util import action, wait_for
+from .gui_util import bring_to_front, fail, resolve
+from .note_builder import attach_media, build_note, media_fetched
 
 #: guiAddNoteSetData's result when there is no Add window to fill.
 ADD_DIALOG_CLOSED = {"error": "Add Note dialog is not open", "code": 1}
@@ -25,7 +25,7 @@ _serial = itertools.count(1)
 
 
 class AddCardsGui:
-    @action(gui=True, main_thread=False)
+    @action(gui=True)
     def guiAddCards(self, note: Optional[Dict[str, Any]] = None) -> Optional[int]:
         """Open Anki's Add window filled in with `note`, for the user to check and add.
 
@@ -45,34 +45,37 @@ class AddCardsGui:
         Example: {"note": {"deckName": "Default", "modelName": "Cloze", "fields": {"Text": "The capital of Romania is {{c1::Bucharest}}", "Extra": "Romania is a country in Europe"}, "options": {"closeAfterAdding": true}, "tags": ["countries"]}} -> null
         Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front", "Back": "back"}, "options": {"waitForAdding": true}}} -> 1496198395707
         """
-        prepared = self.prepare_client_note(note, require_deck=False) if note else None
+        self.window("guiAddCards")
         options = (note or {}).get("options") or {}
         options = options if isinstance(options, dict) else {}
         wait = bool(options.get("waitForAdding"))
+        import aqt
 
-        def start() -> Optional[Future]:
+        def show(prepared: Any) -> Any:
             mw = self.window("guiAddCards")
-            import aqt
-
             if prepared is None:
                 window = aqt.dialogs.open("AddCards", mw)
                 bring_to_front(window)
-                return _watch_adding(window, close_after=False) if wait else None
-            attach_media(self.col, prepared)
-            close_after = bool(options.get("closeAfterAdding"))
-            if close_after:
-                window = _open_add_and_close(mw)
+                watched = _watch_adding(window, close_after=False) if wait else None
             else:
-                window = aqt.dialogs.open("AddCards", mw)
-            window.set_note(prepared.note, prepared.deck_id)
-            bring_to_front(window)
-            watched = _watch_adding(window, close_after)
-            return watched if wait else None
+                attach_media(self.col, prepared)
+                close_after = bool(options.get("closeAfterAdding"))
+                if close_after:
+                    window = _open_add_and_close(mw)
+                else:
+                    window = aqt.dialogs.open("AddCards", mw)
+                window.set_note(prepared.note, prepared.deck_id)
+                bring_to_front(window)
+                watched = _watch_adding(window, close_after)
+            # with waitForAdding: waits for the user, as long as the window is open
+            return wait_for(watched, "guiAddCards", timeout=None) if wait else None
 
-        # with waitForAdding: waits for the user, as long as the window is open
-        return start_and_wait(self, "guiAddCards", start, timeout=None)
+        if not note:
+            return show(None)
+        config = self.config()
+        return media_fetched(build_note(self.col, note, config, require_deck=False), config, show)
 
-    @action(gui=True, main_thread=False)
+    @action(gui=True)
     def guiAddNoteSetData(self, note: Dict[str, Any], append: bool = False) -> Any:
         """Fill in the open Add window: its note type, deck, fields, tags and media; `true`, or `{"error": "Add Note dialog is not open", "code": 1}`.
 
@@ -88,27 +91,22 @@ class AddCardsGui:
         Example: {"note": {"fields": {"Back": "more text"}, "tags": ["extra"]}, "append": true} -> true
         """
 
-        def current_note_type() -> Any:
-            self.window("guiAddNoteSetData")
-            window = dialog_instance("AddCards")
-            if window is None or getattr(window, "editor", None) is None:
-                return None
-            return window.editor.note.note_type()["name"]
-
-        model_name = self.on_main(current_note_type)
-        if model_name is None:
+        self.window("guiAddNoteSetData")
+        window = dialog_instance("AddCards")
+        if window is None or getattr(window, "editor", None) is None:
             return dict(ADD_DIALOG_CLOSED)
         # what the client names, as a whole note of the window's note type
         # (or the one it switches to), checked and with its media fetched
         spec = dict(note)
-        spec.setdefault("modelName", model_name)
+        spec.setdefault("modelName", window.editor.note.note_type()["name"])
         if spec.get("fields") is None:
             spec["fields"] = {}
-        prepared = self.prepare_client_note(spec, require_deck=False)
+        config = self.config()
+        prepared = build_note(self.col, spec, config, require_deck=False)
         info = prepared.info
         named = {info.field_index(name) for name in spec["fields"]}
 
-        def start() -> Any:
+        def start(prepared: Any) -> Any:
             self.window("guiAddNoteSetData")
             window = dialog_instance("AddCards")
             if window is None:
@@ -137,9 +135,9 @@ class AddCardsGui:
                     fail(done, e)
 
             window.editor.call_after_note_saved(apply)
-            return done
+            return wait_for(done, "guiAddNoteSetData")
 
-        return start_and_wait(self, "guiAddNoteSetData", start)
+        return media_fetched(prepared, config, start)
 
 
 def _fill(target: Any, prepared: Any, named: Any, append: bool, tags: bool) -> None:

@@ -7,14 +7,14 @@ from concurrent.futures import Future
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..compat import browser_column_sorts, dialog_instance
-from ..util import ActionError, action
-from .gui_util import bring_to_front, fail, resolve, start_and_wait
+from ..util import ActionError, action, wait_for
+from .gui_util import bring_to_front, fail, resolve
 
 SORT_ORDERS = ("ascending", "descending")
 
 
 class BrowserGui:
-    @action(gui=True, main_thread=False)
+    @action(gui=True)
     def guiBrowse(
         self, query: Optional[str] = None, reorderCards: Optional[Dict[str, Any]] = None
     ) -> List[int]:
@@ -34,40 +34,36 @@ class BrowserGui:
         Example: {"query": "deck:current"} -> [1494723142483, 1494703460437, 1494703479525]
         Example: {"query": "deck:Default", "reorderCards": {"columnId": "noteCrt", "order": "descending"}} -> [1494723142483, 1494703460437]
         """
+        mw = self.window("guiBrowse")
+        col = self.col
+        search = None
+        if query is not None:
+            try:
+                search = col.build_search_string(query)
+            except Exception as e:
+                raise ActionError(f"guiBrowse: invalid search {query!r}: {e}") from None
+        sort = _sort_request(col, reorderCards) if reorderCards is not None else None
+        import aqt
 
-        def start() -> Future:
-            mw = self.window("guiBrowse")
-            col = self.col
-            search = None
-            if query is not None:
-                try:
-                    search = col.build_search_string(query)
-                except Exception as e:
-                    raise ActionError(f"guiBrowse: invalid search {query!r}: {e}") from None
-            sort = _sort_request(col, reorderCards) if reorderCards is not None else None
-            import aqt
+        browser = aqt.dialogs.open("Browser", mw)
+        bring_to_front(browser)
+        done: Future = Future()
 
-            browser = aqt.dialogs.open("Browser", mw)
-            bring_to_front(browser)
-            done: Future = Future()
+        def show() -> None:
+            # the browser's editor has saved the note it shows (as
+            # Anki does before every search the user starts)
+            try:
+                if search is not None:
+                    browser.search_for(search)
+                    browser.update_history()
+                if sort is not None:
+                    _sort_table(browser, *sort)
+                resolve(done, shown_card_ids(col, browser))
+            except Exception as e:
+                fail(done, e)
 
-            def show() -> None:
-                # the browser's editor has saved the note it shows (as
-                # Anki does before every search the user starts)
-                try:
-                    if search is not None:
-                        browser.search_for(search)
-                        browser.update_history()
-                    if sort is not None:
-                        _sort_table(browser, *sort)
-                    resolve(done, shown_card_ids(col, browser))
-                except Exception as e:
-                    fail(done, e)
-
-            browser.editor.call_after_note_saved(show)
-            return done
-
-        return start_and_wait(self, "guiBrowse", start)
+        browser.editor.call_after_note_saved(show)
+        return wait_for(done, "guiBrowse")
 
     @action(gui=True)
     def guiSelectCard(self, card: int) -> bool:

@@ -7,8 +7,8 @@ from concurrent.futures import Future
 from typing import Any, Dict, Optional
 
 from ..compat import reviewer_button_labels
-from ..util import action
-from .gui_util import resolve, start_and_wait
+from ..util import action, wait_for
+from .gui_util import resolve
 
 
 class ReviewGui:
@@ -103,7 +103,7 @@ class ReviewGui:
         reviewer._showAnswer()
         return reviewer.state == "answer"
 
-    @action(gui=True, main_thread=False)
+    @action(gui=True)
     def guiAnswerCard(self, ease: int) -> bool:
         """Answer the reviewer's card with `ease`, as its answer button does; `false` if that cannot be done now.
 
@@ -116,34 +116,30 @@ class ReviewGui:
 
         Example: {"ease": 3} -> true
         """
+        reviewer = self._active_reviewer("guiAnswerCard")
+        if reviewer is None or reviewer.state != "answer":
+            return False
+        if ease not in [e for e, _ in reviewer._answerButtonList()]:
+            return False
+        from aqt import gui_hooks
 
-        def start() -> Any:
-            reviewer = self._active_reviewer("guiAnswerCard")
-            if reviewer is None or reviewer.state != "answer":
-                return False
-            if ease not in [e for e, _ in reviewer._answerButtonList()]:
-                return False
-            from aqt import gui_hooks
+        mw = reviewer.mw
+        done: Future = Future()
+        fired = []
 
-            mw = reviewer.mw
-            done: Future = Future()
-            fired = []
+        def answered(*_: Any) -> None:
+            fired.append(True)
+            gui_hooks.reviewer_did_answer_card.remove(answered)
+            # resolved once Anki has also shown what comes next
+            mw.taskman.run_on_main(lambda: resolve(done, True))
 
-            def answered(*_: Any) -> None:
-                fired.append(True)
-                gui_hooks.reviewer_did_answer_card.remove(answered)
-                # resolved once Anki has also shown what comes next
-                mw.taskman.run_on_main(lambda: resolve(done, True))
-
-            gui_hooks.reviewer_did_answer_card.append(answered)
-            reviewer._answerCard(ease)
-            if not fired and reviewer.state != "transition":
-                # Anki (or another add-on) declined to answer
-                gui_hooks.reviewer_did_answer_card.remove(answered)
-                return False
-            return done
-
-        return start_and_wait(self, "guiAnswerCard", start)
+        gui_hooks.reviewer_did_answer_card.append(answered)
+        reviewer._answerCard(ease)
+        if not fired and reviewer.state != "transition":
+            # Anki (or another add-on) declined to answer
+            gui_hooks.reviewer_did_answer_card.remove(answered)
+            return False
+        return wait_for(done, "guiAnswerCard")
 
     @action(gui=True)
     def guiPlayAudio(self) -> bool:

@@ -3,7 +3,8 @@
 """Media actions: files in the collection's media folder.
 
 Every file name a client gives goes through `checked_media_name`
-(media_source.py): only files directly inside the media folder.
+(media_names.py).  Reading, downloading, decoding and encoding media run on
+the HTTP worker (an `Offload`), never on Anki's main thread.
 """
 from __future__ import annotations
 
@@ -11,23 +12,21 @@ import fnmatch
 import os
 from typing import List, Optional, Union
 
-from ..large_data import release_memory
-from ..util import ActionError, action
-from .media_source import (
-    checked_media_name,
+from ..util import ActionError, Offload, action
+from .media_names import checked_media_name, media_file_path, refuse_links_out
+from .media_paths import PrivateFiles
+from .media_store import (
+    check_source,
     encode_base64_file,
     md5_matches,
-    media_file_path,
     pick_source,
-    private_files,
-    read_source_pieces,
+    read_source,
     store_media,
-    trash_media_file,
 )
 
 
 class MediaActions:
-    @action(main_thread=False)
+    @action()
     def storeMediaFile(
         self,
         filename: str,
@@ -39,58 +38,55 @@ class MediaActions:
     ) -> Optional[str]:
         """Store a file in the media folder; returns the name it was stored under.
 
-        Give the content as exactly one of `data`, `path` or `url`.  Anki may
-        change the name (e.g. characters not allowed in file names); use the
-        returned one.  Prefix the name with `_` to keep Anki's Check Media
-        from deleting a file no note uses.
+        Give the content as exactly one of `data`, `path` or `url`.  Anki
+        may change the name: it drops characters file names cannot hold
+        (`12:30 shot.png` is stored as `1230 shot.png`) and newer Anki
+        versions lowercase it; use the returned name.  Prefix the name with
+        `_` to keep Anki's Check Media from deleting a file no note uses.
 
-        filename: a plain file name (no folders).
+        filename: a file name (no folders); Anki cleans it.
         data: the content, base64-encoded.
         path: a regular file on this computer to copy, up to `mediaMaxDownloadBytes`; never one of Anki's own files (its data and profile folders), and refused when `mediaFromPath` is false in the config.
         url: an http(s) URL to download (within `webTimeout` and `mediaMaxDownloadBytes`; never from link-local or cloud metadata addresses such as 169.254.169.254, also after redirects).
         skipHash: the MD5 (hex) of content not to store: then nothing is stored and the result is `null`.
-        deleteExisting: replace a different file of the same name (it goes to Anki's media trash); false keeps both, storing the new one under a changed name.
+        deleteExisting: move a file of that name to Anki's media trash first, so the new content takes the name; false keeps both, storing the new one under a changed name unless the content is the same.
 
         Example: {"filename": "_hello.txt", "data": "SGVsbG8sIHdvcmxkIQ=="} -> "_hello.txt"
         """
         name = checked_media_name(filename)
-        what = f"storeMediaFile {name}"
+        what = f"storeMediaFile ({name!r})"
         kind, value = pick_source({"data": data, "path": path, "url": url}, what)
-        private = self.on_main(lambda: private_files(self.col)) if kind == "path" else None
-        content = read_source_pieces(kind, value, self.config(), what, private)
-        size = sum(len(p) for p in content)
-        try:
+        config = self.config()
+        check_source(kind, value, config, what)
+        private = PrivateFiles(self.col) if kind == "path" else None
+        col = self.col
+
+        def fetch_and_store() -> Optional[str]:
+            # Anki's backend serialises media calls with the collection's
+            # own, so the file is stored from here too
+            content = read_source(kind, value, config, what, private)
             if md5_matches(content, skipHash):
                 return None
-            return self._store(name, content, deleteExisting)
-        finally:
-            del content
-            release_memory(size)
+            return store_media(col, name, content, deleteExisting)
 
-    def _store(self, name: str, content: List[bytes], delete_existing: bool) -> str:
-        # Writing goes through Anki's backend, which serialises collection
-        # access itself and lets other threads run while it writes, so a large
-        # file does not hold Anki's main thread (as Anki's own background
-        # media operations do).
-        col = self.on_main(lambda: self.col)
-        return store_media(col, name, content, delete_existing)
+        return Offload(fetch_and_store)
 
-    @action(main_thread=False)
+    @action()
     def retrieveMediaFile(self, filename: str) -> Union[str, bool]:
         """The base64-encoded content of a media file, or `false` if there is no such file.
 
-        filename: a plain file name (no folders).
+        filename: a file name (no folders), as given to storeMediaFile or as stored.
 
         Example: {"filename": "_hello.txt"} -> "SGVsbG8sIHdvcmxkIQ=="
         """
         name = checked_media_name(filename)
-        media_dir = self.on_main(lambda: self.col.media.dir())
-        found = media_file_path(media_dir, name)
-        if found is None:
-            return False
-        encoded = encode_base64_file(found)
-        release_memory(len(encoded))
-        return encoded
+        media_dir = self.col.media.dir()
+
+        def read() -> Union[str, bool]:
+            found = media_file_path(media_dir, name)
+            return False if found is None else encode_base64_file(found)
+
+        return Offload(read)
 
     @action()
     def getMediaFilesNames(self, pattern: str = "*") -> List[str]:
@@ -120,16 +116,15 @@ class MediaActions:
         """
         return os.path.abspath(self.col.media.dir())
 
-    @action(main_thread=False)
+    @action()
     def deleteMediaFile(self, filename: str) -> None:
         """Move a media file to Anki's media trash (a missing file is no error).
 
-        filename: a plain file name (no folders).
+        filename: a file name (no folders).
 
         Example: {"filename": "_hello.txt"} -> null
         """
-        name = checked_media_name(filename)
-        col = self.on_main(lambda: self.col)  # the backend serialises access itself
-        found = media_file_path(col.media.dir(), name)
-        if found is not None:
-            trash_media_file(col, found)
+        media = self.col.media
+        refuse_links_out(media.dir(), filename)
+        if media.have(filename):
+            media.trash_files([filename])

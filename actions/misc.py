@@ -3,13 +3,17 @@
 """Miscellaneous actions: the API itself, profiles and sync."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, List, Literal, Optional
 
-from ..util import API_VERSION, ActionError, action
+from ..util import API_VERSION, ActionError, Offload, RequestContext, action
+
+#: How deep `multi` may nest inside `multi`.
+MAX_MULTI_DEPTH = 4
 
 
 class MiscActions:
-    @action(main_thread=False)  # touches nothing: answered without a hop to Anki's main thread
+    @action(anywhere=True)
     def version(self) -> int:
         """The API version this add-on speaks: 6.
 
@@ -19,7 +23,7 @@ class MiscActions:
         """
         return API_VERSION
 
-    @action(main_thread=False, context=True)
+    @action(context=True)
     def multi(self, actions: List[Dict[str, Any]], context: Any = None) -> list:
         """Run several actions in one request; one reply per action, in order.
 
@@ -33,39 +37,13 @@ class MiscActions:
 
         Example: {"actions": [{"action": "deckNames"}, {"action": "version", "version": 6}]} -> [["Default"], {"result": 6, "error": null}]
         """
-        from ..AnkiConnect import MAX_MULTI_DEPTH, RequestContext
-
-        depth = context.multi_depth + 1 if context else 1
+        context = context or RequestContext()
+        depth = context.multi_depth + 1
         if depth > MAX_MULTI_DEPTH:
             raise ActionError(f"multi: nested more than {MAX_MULTI_DEPTH} levels deep")
-        inner = RequestContext(
-            origin=context.origin if context else "",
-            allowed=context.allowed if context else True,
-            multi_depth=depth,
-        )
-        replies: list = []
-        batch: list = []  # consecutive sub-actions that all run on the main thread
+        return self.start_all(actions, replace(context, multi_depth=depth))
 
-        def flush() -> None:
-            if batch:
-                items = list(batch)
-                batch.clear()
-                replies.extend(self.on_main(lambda: [self.handle(a, inner) for a in items]))
-
-        for sub in actions:
-            if self._runs_on_main(sub):
-                batch.append(sub)
-            else:
-                flush()
-                replies.append(self.handle(sub, inner))
-        flush()
-        return replies
-
-    def _runs_on_main(self, request: Any) -> bool:
-        spec = self.actions.get(request.get("action")) if isinstance(request, dict) else None
-        return spec is None or spec.main_thread
-
-    @action(main_thread=False, context=True)
+    @action(context=True)
     def requestPermission(self, context: Any = None) -> Dict[str, Any]:
         """Ask the user to let the calling web origin use the API.
 
@@ -92,13 +70,16 @@ class MiscActions:
         if not self.host.has_gui:
             self.host.log.warning("permission request from %s denied (no GUI to ask)", origin)
             return {"permission": "denied"}
-        answer = self.on_main(lambda: self.host.ask_permission(origin)).result()
-        if answer == "yes":
-            self.on_main(lambda: self.host.remember_origin(origin, "webCorsOriginList"))
-            return granted
-        if answer == "ignore":
-            self.on_main(lambda: self.host.remember_origin(origin, "ignoreOriginList"))
-        return {"permission": "denied"}
+
+        def remember(answer: str) -> Dict[str, Any]:
+            if answer == "yes":
+                self.host.remember_origin(origin, "webCorsOriginList")
+                return granted
+            if answer == "ignore":
+                self.host.remember_origin(origin, "ignoreOriginList")
+            return {"permission": "denied"}
+
+        return Offload(self.host.ask_permission(origin).result, remember)
 
     @action()
     def apiReflect(
@@ -147,7 +128,7 @@ class MiscActions:
         """
         return self.host.active_profile()
 
-    @action(gui=True, main_thread=False)
+    @action(gui=True)
     def loadProfile(self, name: str) -> bool:
         """Switch Anki to the profile `name`; `false` if there is no such profile.
 
@@ -184,7 +165,7 @@ class MiscActions:
         )
         return False
 
-    @action(main_thread=False)
+    @action()
     def sync(self, fullSync: Optional[Literal["upload", "download"]] = None) -> None:
         """Sync the collection and its media with AnkiWeb or a self-hosted sync server.
 
@@ -204,4 +185,4 @@ class MiscActions:
         Example: {} -> null
         Example: {"fullSync": "upload"} -> null
         """
-        self.host.sync(fullSync)
+        return Offload(lambda: self.host.sync(fullSync))

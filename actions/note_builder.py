@@ -37,20 +37,14 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .. import compat
-from ..util import ActionError
-from .media_source import (
-    check_source,
-    checked_media_name,
-    md5_matches,
-    pick_source,
-    private_files,
-    read_source,
-    store_media,
-    store_target,
-)
+from ..util import ActionError, Offload
+from .media_names import checked_media_name, refuse_links_out
+from .media_paths import PrivateFiles
+from .sql_ids import chunks, id_list
+from .media_store import check_source, md5_matches, pick_source, read_source, store_media
 
 #: Errors clients compare word for word.
 EMPTY = "cannot create note because it is empty"
@@ -61,10 +55,9 @@ MEDIA_KINDS = ("audio", "video", "picture")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # Anki drops these from fields
 _CLOZE = re.compile(r"\{\{c\d+::", re.S)
 _CLOZE_FIELD = re.compile(r"\{\{[^}]*?cloze:([^}]+?)\}\}")
-_SQL_CHUNK = 20000
 #: Notes by first-field checksum.  Only `csum` in the WHERE, so SQLite uses
 #: the notes.csum index (with `mid = ?` too it would pick the mid index).
-TWINS_SQL = "select id, mid, flds from notes where csum in ({})"
+TWINS_SQL = "select id, mid, flds from notes where csum in {}"
 #: The characters of Anki's note guids (base 91), in Anki's order.
 _GUID_CHARS = string.ascii_letters + string.digits + "!#$%&()*+,-./:;<=>?@[]^_`{|}~"
 _GUID_PAIRS = [a + b for a in _GUID_CHARS for b in _GUID_CHARS]  # two digits at a time
@@ -96,7 +89,7 @@ class MediaItem:
     fields: List[int]  # indexes of the fields that get a reference to it
     content: Optional[bytes] = None  # set by fetch_media
     skipped: bool = False  # its MD5 was skip_hash: neither stored nor referenced
-    private: Any = None  # for a path: Anki's own files, never read (media_source.PrivateFiles)
+    private: Any = None  # for a path: Anki's own files, never read (media_paths.PrivateFiles)
 
     @property
     def what(self) -> str:
@@ -351,7 +344,7 @@ def parse_media(obj: Dict[str, Any], info: NotetypeInfo,
                 index = info.field_index(name)
                 if index not in indexes:
                     indexes.append(index)
-            private = private_files(info._col) if source == "path" else None
+            private = PrivateFiles(info._col) if source == "path" else None
             items.append(MediaItem(kind, filename, source, location, skip_hash, indexes,
                                    private=private))
     return items
@@ -461,21 +454,19 @@ def _is_twin(p: PreparedNote, mid: int, decks: Any) -> bool:
 def _existing_twins(col: Any, checksums: Set[int], need_decks: bool) -> Dict[str, list]:
     """Notes whose first field has one of `checksums`: key -> [(mid, deck ids)].
 
-    One query (TWINS_SQL) per 20,000 checksums, and one for their cards'
+    One query (TWINS_SQL) per sql_ids.CHUNK checksums, and one for their cards'
     decks when a deck scope needs them.
     """
     rows: List[Any] = []
     ordered = sorted(checksums)
-    for start in range(0, len(ordered), _SQL_CHUNK):
-        chunk = ",".join(map(str, ordered[start:start + _SQL_CHUNK]))
-        rows.extend(col.db.all(TWINS_SQL.format(chunk)))
+    for chunk in chunks(ordered):
+        rows.extend(col.db.all(TWINS_SQL.format(id_list(chunk))))
     decks: Dict[int, Set[int]] = {}
     if need_decks and rows:
         ids = [r[0] for r in rows]
-        for start in range(0, len(ids), _SQL_CHUNK):
-            chunk = ",".join(map(str, ids[start:start + _SQL_CHUNK]))
+        for chunk in chunks(ids):
             for nid, did, odid in col.db.all(
-                f"select nid, did, odid from cards where nid in ({chunk})"
+                f"select nid, did, odid from cards where nid in {id_list(chunk)}"
             ):
                 s = decks.setdefault(nid, set())
                 s.add(did)
@@ -506,12 +497,27 @@ def fetch_media(prepared: PreparedNote, config: Dict[str, Any]) -> None:
             item.content = content
 
 
+def needs_fetch(prepared: Any) -> bool:
+    """Whether a prepared note has media to read, download or decode."""
+    return isinstance(prepared, PreparedNote) and any(
+        m.content is None and not m.skipped for m in prepared.media)
+
+
+def media_fetched(prepared: PreparedNote, config: Dict[str, Any],
+                  then: Callable[[PreparedNote], Any]) -> Any:
+    """`then(prepared)` once its media is fetched: at once when there is
+    nothing to fetch, else an Offload that fetches on the HTTP worker first."""
+    if not needs_fetch(prepared):
+        return then(prepared)
+    return Offload(lambda: fetch_media(prepared, config), lambda _: then(prepared))
+
+
 def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True) -> None:
     """Store the fetched media of `prepared` and add references to its fields.
 
     Items with no content yet are read here (data only; paths and URLs must
     have been fetched with fetch_media first).  Everything that can fail
-    (bad base64, a name that cannot be written) is checked for every item
+    (bad base64, a link out of the media folder) is checked for every item
     before the first file is stored, so a failing note stores nothing.
     """
     media_dir = col.media.dir()
@@ -519,6 +525,7 @@ def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True)
     for item in prepared.media:
         if item.skipped:
             continue
+        refuse_links_out(media_dir, item.filename)
         if item.content is None:
             if item.source != "data":
                 raise ActionError(f"{item.what}: not fetched")
@@ -526,7 +533,6 @@ def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True)
             if md5_matches(item.content, item.skip_hash):
                 item.skipped = True
                 continue
-        store_target(media_dir, item.filename)
         ready.append(item)
     for item in ready:
         stored = store_media(col, item.filename, item.content or b"", delete_existing)
@@ -537,5 +543,5 @@ def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True)
 __all__ = [
     "EMPTY", "DUPLICATE", "MediaItem", "DuplicateScope", "PreparedNote", "NotetypeInfo",
     "NoteBuilder", "build_note", "set_fields", "parse_tags", "parse_media", "has_media",
-    "find_problems", "fetch_media", "attach_media", "checksum", "first_field_key",
+    "find_problems", "fetch_media", "needs_fetch", "media_fetched", "attach_media", "checksum", "first_field_key",
 ]

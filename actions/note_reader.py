@@ -9,28 +9,17 @@ backend.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-CHUNK = 20000
-
-
-def ids_sql(ids: Iterable[int]) -> str:
-    """`(1,2,3)` for an SQL IN clause; only integers ever reach the SQL."""
-    return "(" + ",".join(str(int(i)) for i in ids) + ")"
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+from .sql_ids import chunks, id_list, unique
 
 
 def notes_info(col: Any, ids: Sequence[int], profile: Optional[str]) -> List[Dict[str, Any]]:
     """notesInfo entries for `ids`, in order; `{}` for ids with no note."""
-    unique = list(dict.fromkeys(ids))
     rows: Dict[int, Tuple[int, int, str, str]] = {}
     cards: Dict[int, List[int]] = {}
-    for chunk in _chunks(unique):
-        where = ids_sql(chunk)
+    for chunk in chunks(unique(ids)):
+        where = id_list(chunk)
         for nid, mid, mod, tags, flds in col.db.all(
             f"select id, mid, mod, tags, flds from notes where id in {where}"
         ):
@@ -71,6 +60,6 @@ def notes_info(col: Any, ids: Sequence[int], profile: Optional[str]) -> List[Dic
 def note_mod_times(col: Any, ids: Sequence[int]) -> List[Dict[str, Any]]:
     """`{noteId, mod}` for each id, in order; `{}` for ids with no note."""
     mods: Dict[int, int] = {}
-    for chunk in _chunks(list(dict.fromkeys(ids))):
-        mods.update(col.db.all(f"select id, mod from notes where id in {ids_sql(chunk)}"))
+    for chunk in chunks(unique(ids)):
+        mods.update(col.db.all(f"select id, mod from notes where id in {id_list(chunk)}"))
     return [{"noteId": nid, "mod": mods[nid]} if nid in mods else {} for nid in ids]

@@ -4,10 +4,9 @@
 
 Turning a client's `note` object into an Anki note (validation, duplicate
 checks, media) lives in `note_builder.py`; reading notes in bulk for
-`notesInfo` in `note_reader.py`.  Actions that may download media run on the
-HTTP worker (`main_thread=False`): they validate on the main thread, fetch
-media on the worker, then do all the writing in one main-thread step that is
-one undo step (`self.host.undo_step`).
+`notesInfo` in `note_reader.py`.  Actions with media validate the notes,
+hand reading and downloading the media to the HTTP worker (an `Offload`),
+then do all the writing back on the collection's thread, in one undo step.
 """
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ import re
 from typing import Any, Dict, List, Optional, Union
 
 from .. import compat
-from ..util import ActionError, action
+from ..util import ActionError, Offload, action, and_then
 from .field_search import find_notes
 from .note_builder import (
     NoteBuilder,
@@ -24,12 +23,13 @@ from .note_builder import (
     attach_media,
     fetch_media,
     find_problems,
-    has_media,
+    needs_fetch,
     parse_media,
     parse_tags,
     set_fields,
 )
-from .note_reader import ids_sql, note_mod_times, notes_info
+from .note_reader import note_mod_times, notes_info
+from .sql_ids import unique
 
 #: A field Anki counts as empty: only whitespace, <br> and empty <div>s.
 _EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div)\s*/?>)*$", re.I)
@@ -39,7 +39,7 @@ _RUST_REGEX_META = set("\\.+*?()|[]{}^$#&-~")
 
 class NoteActions:
     # -- adding ------------------------------------------------------------------
-    @action(main_thread=False)
+    @action(write=True)
     def addNote(self, note: Dict[str, Any]) -> int:
         """Create a note; returns its id.
 
@@ -56,12 +56,14 @@ class NoteActions:
 
         Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}, "options": {"allowDuplicate": false, "duplicateScope": "deck", "duplicateScopeOptions": {"deckName": "Default", "checkChildren": false, "checkAllModels": false}}, "tags": ["yomichan"], "audio": [{"url": "https://assets.languagepod101.com/dictionary/japanese/audiomp3.php?kanji=猫&kana=ねこ", "filename": "yomichan_ねこ_猫.mp3", "skipHash": "7e2c2f954ef6051373ba916f000168dc", "fields": ["Front"]}]}} -> 1496198395707
         """
-        result = self._add_notes([note], "addNote")[0]
-        if isinstance(result, str):
-            raise ActionError(result)
-        return result
+        def first(results: List[Union[int, str]]) -> int:
+            if isinstance(results[0], str):
+                raise ActionError(results[0])
+            return results[0]
 
-    @action(main_thread=False)
+        return and_then(self._add_notes([note], "addNote"), first)
+
+    @action(write=True)
     def addNotes(self, notes: List[Dict[str, Any]]) -> List[Optional[int]]:
         """Create several notes; returns their ids, `null` for each that could not be added.
 
@@ -73,44 +75,41 @@ class NoteActions:
 
         Example: {"notes": [{"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}, "tags": ["yomichan"]}, {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "twin"}}]} -> [1496198395707, null]
         """
-        results = self._add_notes(notes, "addNotes")
-        failed = [(i, r) for i, r in enumerate(results) if isinstance(r, str)]
-        if failed:
-            self.host.log.info("addNotes: %d of %d notes not added (note %d: %s)",
-                               len(failed), len(results), *failed[0])
-        return [None if isinstance(r, str) else r for r in results]
+        def ids(results: List[Union[int, str]]) -> List[Optional[int]]:
+            failed = [(i, r) for i, r in enumerate(results) if isinstance(r, str)]
+            if failed:
+                self.host.log.info("addNotes: %d of %d notes not added (note %d: %s)",
+                                   len(failed), len(results), *failed[0])
+            return [None if isinstance(r, str) else r for r in results]
 
-    def _add_notes(self, objs: List[Any], name: str) -> List[Union[int, str]]:
-        """Add client notes; returns per note its id or why it was not added.
+        return and_then(self._add_notes(notes, "addNotes"), ids)
 
-        Notes whose media must be read from a path or downloaded are checked
-        first (nothing is fetched for a note that cannot be added), fetched on
-        this thread, and then added on the main thread; without such media
-        everything happens in one main-thread step.
+    def _add_notes(self, objs: List[Any], name: str) -> Any:
+        """Add client notes; per note its id or why it was not added (an
+        Offload of that list when media must be read or downloaded first).
+
+        Notes are checked before their media is fetched (nothing is fetched
+        for a note that cannot be added), and checked again when adding.
         """
         config = self.config()
+        prepared = self._prepare(objs, config)
+        if not any(needs_fetch(p) for p in prepared):
+            return self._add_prepared(name, prepared)
+        valid = [p if isinstance(p, PreparedNote) else None for p in prepared]
+        for i, problem in enumerate(find_problems(self.col, valid, within_batch=True)):
+            if problem:
+                prepared[i] = problem
 
-        def prepare_or_add() -> Any:
-            prepared = self._prepare(objs, config)
-            if not any(_needs_fetch(p) for p in prepared):
-                return self._add_step(name, prepared)
-            valid = [p if isinstance(p, PreparedNote) else None for p in prepared]
-            for i, problem in enumerate(find_problems(self.col, valid, within_batch=True)):
-                if problem:
-                    prepared[i] = problem
-            return _Pending(prepared)
+        def fetch() -> List[Any]:
+            for i, p in enumerate(prepared):
+                if needs_fetch(p):
+                    try:
+                        fetch_media(p, config)
+                    except ActionError as e:
+                        prepared[i] = str(e)
+            return prepared
 
-        outcome = self.on_main(prepare_or_add)
-        if not isinstance(outcome, _Pending):
-            return outcome
-        prepared = outcome.prepared
-        for i, p in enumerate(prepared):
-            if _needs_fetch(p):
-                try:
-                    fetch_media(p, config)
-                except ActionError as e:
-                    prepared[i] = str(e)
-        return self.on_main(lambda: self._add_step(name, prepared))
+        return Offload(fetch, lambda fetched: self._add_prepared(name, fetched))
 
     def _prepare(self, objs: List[Any], config: dict) -> List[Any]:
         """Build each client note: a PreparedNote, or the error why it is invalid."""
@@ -123,70 +122,44 @@ class NoteActions:
                 out.append(str(e))
         return out
 
-    def _add_step(self, name: str, prepared: List[Any]) -> List[Union[int, str]]:
-        """Main thread: check duplicates again, store media, add in one call."""
+    def _add_prepared(self, name: str, prepared: List[Any]) -> List[Union[int, str]]:
+        """Check duplicates again, store media, add in one call."""
         col = self.col
         results: List[Union[int, str]] = [p if isinstance(p, str) else 0 for p in prepared]
         valid = [p if isinstance(p, PreparedNote) else None for p in prepared]
-        with self.host.undo_step(f"AnkiConnect: {name}"):
-            for i, problem in enumerate(find_problems(col, valid, within_batch=True)):
-                if problem:
-                    results[i] = problem
-                    valid[i] = None
-            adding = []
-            for i, p in enumerate(valid):
-                if p is None:
-                    continue
-                if p.media:
-                    try:  # stores all of the note's media or none
-                        attach_media(col, p)
-                    except ActionError as e:
-                        results[i] = str(e)
-                        continue
-                adding.append((i, p))
-            try:
-                compat.add_notes(col, [(p.note, p.deck_id) for _, p in adding])
-            except Exception:  # find the culprit(s): add one by one
-                self.host.log.exception("%s: adding in one call failed", name)
-                failed: Dict[int, str] = {}
-
-                def note_failed(note: Any, error: Exception) -> None:
-                    failed[id(note)] = f"cannot create note: {error}"
-                    note.id = 0
-
-                compat.add_each(col, [(p.note, p.deck_id) for _, p in adding], note_failed)
-                for i, p in adding:
-                    if id(p.note) in failed:
-                        results[i] = failed[id(p.note)]
-            for i, p in adding:
-                if p.note.id:
-                    results[i] = p.note.id
-        return results
-
-    def prepare_client_note(self, obj: Any, *, require_deck: bool = True,
-                            check: bool = False) -> PreparedNote:
-        """For other actions (e.g. guiAddCards): a client note, validated and
-        with its media read or downloaded, not yet stored or added.
-
-        Call it from an HTTP worker thread (an action declared
-        `main_thread=False`): the note is built on the main thread, media
-        are fetched on the calling thread.  Then, on the main thread,
-        `attach_media(self.col, prepared)` stores the media and appends the
-        references to `prepared.note`'s fields.  `check`: also refuse an
-        empty, cloze-less or duplicate note, as addNote does.
-        """
-        config = self.config()
-
-        def build() -> PreparedNote:
-            prepared = NoteBuilder(self.col, config).build(obj, require_deck=require_deck)
-            problem = find_problems(self.col, [prepared])[0] if check else None
+        for i, problem in enumerate(find_problems(col, valid, within_batch=True)):
             if problem:
-                raise ActionError(problem)
-            return prepared
+                results[i] = problem
+                valid[i] = None
+        adding = []
+        for i, p in enumerate(valid):
+            if p is None:
+                continue
+            if p.media:
+                try:  # stores all of the note's media or none
+                    attach_media(col, p)
+                except ActionError as e:
+                    results[i] = str(e)
+                    continue
+            adding.append((i, p))
+        try:
+            compat.add_notes(col, [(p.note, p.deck_id) for _, p in adding])
+        except Exception:  # find the culprit(s): add one by one
+            self.host.log.exception("%s: adding in one call failed", name)
+            failed: Dict[int, str] = {}
 
-        prepared = self.on_main(build)
-        fetch_media(prepared, config)
-        return prepared
+            def note_failed(note: Any, error: Exception) -> None:
+                failed[id(note)] = f"cannot create note: {error}"
+                note.id = 0
+
+            compat.add_each(col, [(p.note, p.deck_id) for _, p in adding], note_failed)
+            for i, p in adding:
+                if id(p.note) in failed:
+                    results[i] = failed[id(p.note)]
+        for i, p in adding:
+            if p.note.id:
+                results[i] = p.note.id
+        return results
 
     # -- checking ----------------------------------------------------------------
     def _can_add(self, notes: List[Dict[str, Any]]) -> List[Optional[str]]:
@@ -248,7 +221,7 @@ class NoteActions:
         return [_detail(p) for p in self._can_add(notes)]
 
     # -- updating ----------------------------------------------------------------
-    @action(main_thread=False)
+    @action(write=True)
     def updateNoteFields(self, note: Dict[str, Any]) -> None:
         """Change fields of an existing note; the result is always `null`.
 
@@ -260,9 +233,9 @@ class NoteActions:
         """
         if not isinstance(note, dict) or not isinstance(note.get("fields"), dict):
             raise ActionError("updateNoteFields: note.fields is required (an object)")
-        self._update_note(note, "updateNoteFields", tags=False)
+        return self._update_note(note, "updateNoteFields", tags=False)
 
-    @action(main_thread=False)
+    @action(write=True)
     def updateNote(self, note: Dict[str, Any]) -> None:
         """Change the fields and/or the tags of an existing note.
 
@@ -272,9 +245,9 @@ class NoteActions:
         """
         if not isinstance(note, dict) or (note.get("fields") is None and note.get("tags") is None):
             raise ActionError('updateNote: note must have "fields" or "tags"')
-        self._update_note(note, "updateNote", tags=True)
+        return self._update_note(note, "updateNote", tags=True)
 
-    def _update_note(self, obj: Dict[str, Any], name: str, tags: bool) -> None:
+    def _update_note(self, obj: Dict[str, Any], name: str, tags: bool) -> Any:
         config = self.config()
         nid = _note_id(obj)
         fields = obj.get("fields")
@@ -289,24 +262,27 @@ class NoteActions:
             media = parse_media(obj, info, config)
             return PreparedNote(note=anki_note, deck_id=None, info=info, media=media)
 
-        media = None
-        if has_media(obj):
-            fetched = self.on_main(load)
-            fetch_media(fetched, config)
-            media = fetched.media
+        def apply(p: PreparedNote) -> None:
+            set_fields(p.note, p.info, fields or {})
+            if new_tags is not None:
+                p.note.tags = new_tags
+            attach_media(self.col, p)
+            self.col.update_note(p.note)
 
-        def apply() -> None:
-            with self.host.undo_step(f"AnkiConnect: {name}"):
-                p = load()
-                if media is not None:
-                    p.media = media
-                set_fields(p.note, p.info, fields or {})
-                if new_tags is not None:
-                    p.note.tags = new_tags
-                attach_media(self.col, p)
-                self.col.update_note(p.note)
+        checked = load()
+        if not needs_fetch(checked):
+            return apply(checked)
 
-        self.on_main(apply)
+        def fetch() -> List[Any]:
+            fetch_media(checked, config)
+            return checked.media
+
+        def reload_and_apply(media: List[Any]) -> None:
+            p = load()  # as the note is now, after the media was fetched
+            p.media = media
+            apply(p)
+
+        return Offload(fetch, reload_and_apply)
 
     @action(write=True)
     def updateNoteModel(self, note: Dict[str, Any]) -> None:
@@ -386,9 +362,9 @@ class NoteActions:
         """
         text = " ".join(parse_tags(tags))
         if add:
-            self.col.tags.bulk_add(_unique(notes), text)
+            self.col.tags.bulk_add(unique(notes), text)
         else:
-            self.col.tags.bulk_remove(_unique(notes), text)
+            self.col.tags.bulk_remove(unique(notes), text)
 
     @action(write=True)
     def removeTags(self, notes: List[int], tags: Union[str, List[str]]) -> None:
@@ -399,7 +375,7 @@ class NoteActions:
 
         Example: {"notes": [1483959289817, 1483959291695], "tags": "european-languages"} -> null
         """
-        self.col.tags.bulk_remove(_unique(notes), " ".join(parse_tags(tags)))
+        self.col.tags.bulk_remove(unique(notes), " ".join(parse_tags(tags)))
 
     @action()
     def getTags(self) -> List[str]:
@@ -428,7 +404,7 @@ class NoteActions:
         Example: {"notes": [1483959289817, 1483959291695], "tag_to_replace": "european-languages", "replace_with_tag": "french-languages"} -> null
         """
         if notes:
-            _replace_tag(self.col, _unique(notes), tag_to_replace, replace_with_tag)
+            _replace_tag(self.col, unique(notes), tag_to_replace, replace_with_tag)
 
     @action(write=True)
     def replaceTagsInAllNotes(self, tag_to_replace: str, replace_with_tag: str) -> None:
@@ -515,18 +491,6 @@ class NoteActions:
 # Helpers
 
 
-class _Pending:
-    """Notes checked on the main thread whose media still must be fetched."""
-
-    def __init__(self, prepared: List[Any]) -> None:
-        self.prepared = prepared
-
-
-def _needs_fetch(p: Any) -> bool:
-    return isinstance(p, PreparedNote) and any(
-        m.source != "data" and m.content is None and not m.skipped for m in p.media)
-
-
 def _detail(problem: Optional[str]) -> Dict[str, Any]:
     return {"canAdd": True} if problem is None else {"canAdd": False, "error": problem}
 
@@ -563,10 +527,6 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _unique(ids: List[int]) -> List[int]:
-    """Ids without repeats, in order (Anki's bulk note calls refuse repeats)."""
-    return list(dict.fromkeys(ids))
-
 
 def _rust_regex_escape(text: str) -> str:
     return "".join("\\" + c if c in _RUST_REGEX_META else c for c in text)
@@ -588,4 +548,4 @@ def _replace_tag(col: Any, nids: List[int], old: str, new: str) -> None:
     )
 
 
-__all__ = ["NoteActions", "ids_sql"]
+__all__ = ["NoteActions"]

@@ -7,7 +7,7 @@ import os
 
 from ..compat import export_deck_package, import_package
 from ..util import ActionError, action
-from .media_source import private_files
+from .media_paths import PrivateFiles
 
 
 class PackageActions:
@@ -25,7 +25,7 @@ class PackageActions:
         full = os.path.abspath(path)
         if not full.lower().endswith(".apkg"):
             raise ActionError(f"{action}: the path must name an .apkg file: {path}")
-        why = private_files(self.col).refuses(os.path.realpath(full))
+        why = PrivateFiles(self.col).refuses(os.path.realpath(full))
         if why:
             raise ActionError(f"{action}: {path} is not allowed: {why}")
         return full

@@ -12,15 +12,8 @@ import datetime
 from typing import Any, Dict, List
 
 from ..util import ActionError, action
-from .card_data import (
-    REVLOG_COLUMNS,
-    REVLOG_MANUAL,
-    REVLOG_RESCHEDULED,
-    chunks,
-    id_list,
-    revlog_by_card,
-    unique,
-)
+from .card_data import REVLOG_COLUMNS, REVLOG_MANUAL, REVLOG_RESCHEDULED, revlog_by_card
+from .sql_ids import chunks, id_list, unique
 
 DAY_SECS = 86400
 NOT_MANUAL = f"type not in ({REVLOG_MANUAL}, {REVLOG_RESCHEDULED})"

@@ -3,14 +3,16 @@
 """Hosts: what the actions run inside.
 
 A host owns the collection and the thread it may be used on.  Action code
-reaches everything through it (`self.col`, `self.window`, `self.on_main`), so
+reaches everything through it (`self.col`, `self.window`, `self.host`), so
 the same actions serve real Anki (`hosts/gui.py`) and a headless process
-(`hosts/headless.py`).  This module must not import aqt.
+(`hosts/headless.py`).  `Host` declares every method actions and the
+dispatcher call; each is called on the collection's thread unless it says
+otherwise.  This module must not import aqt.
 """
 from __future__ import annotations
 
+import abc
 import logging
-import os
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, List, Optional
@@ -19,35 +21,44 @@ from .. import compat
 from ..util import GuiUnavailable
 
 
-class Host:
-    """The interface every host provides; the base is GUI-less."""
+class Host(abc.ABC):
+    """The interface every host provides; the defaults are a host without Anki's windows."""
 
-    #: shown in errors of GUI actions, e.g. "guiBrowse needs the Anki desktop app"
-    kind = "headless"
+    #: Anki's windows are there (GUI actions can run)
     has_gui = False
 
     def __init__(self) -> None:
         self.log = logging.getLogger("ankiconnect")
 
     # -- threads -----------------------------------------------------------
+    @abc.abstractmethod
     def run_on_main(self, fn: Callable[[], Any]) -> Any:
-        """Run `fn` on the thread that owns the collection; return its result."""
-        raise NotImplementedError
+        """From any thread: run `fn` on the thread that owns the collection
+        and return its result (or raise its error)."""
 
+    @abc.abstractmethod
     def is_main_thread(self) -> bool:
-        raise NotImplementedError
+        """From any thread: whether this is the collection's thread."""
 
     # -- the collection and windows ---------------------------------------
     @property
+    @abc.abstractmethod
     def col(self) -> Any:
-        raise NotImplementedError
+        """The open collection, or an ActionError saying why there is none."""
 
     def window(self, action: str) -> Any:
         """Anki's main window, or a clear error where there is none."""
         raise GuiUnavailable(f"{action} needs the Anki desktop app")
 
     def after_write(self, changes: Any) -> None:
-        """Tell the GUI what a write changed (no-op without a GUI)."""
+        """Tell Anki's windows what a write changed (OpChanges)."""
+
+    def refresh_gui(self) -> None:
+        """Redraw Anki's windows from the collection."""
+
+    def notify(self, message: str) -> None:
+        """Tell the user something (in Anki, a tooltip)."""
+        self.log.info(message)
 
     # -- profiles ------------------------------------------------------------
     def profile_names(self) -> List[str]:
@@ -56,12 +67,32 @@ class Host:
     def active_profile(self) -> Optional[str]:
         return None
 
-    # -- config ---------------------------------------------------------------
-    def config(self) -> dict:
-        raise NotImplementedError
+    def load_profile(self, name: str) -> Any:
+        """Open profile `name`: False if there is none, True once open (or
+        an Offload that waits for it)."""
+        raise GuiUnavailable("loadProfile needs the Anki desktop app")
 
-    def save_config(self, config: dict) -> None:
-        raise NotImplementedError
+    # -- config and permission ---------------------------------------------------
+    @abc.abstractmethod
+    def config(self) -> dict:
+        """The effective config (settings.effective_config)."""
+
+    def ask_permission(self, origin: str) -> Any:
+        """Ask the user whether `origin` may use the API, without blocking:
+        a Future of "yes", "no" or "ignore"."""
+        raise GuiUnavailable("requestPermission cannot ask anyone without the Anki desktop app")
+
+    def remember_origin(self, origin: str, key: str) -> None:
+        """Add `origin` to the config list `key` (webCorsOriginList or
+        ignoreOriginList) and save the config."""
+        raise GuiUnavailable("there is no add-on config to save without the Anki desktop app")
+
+    # -- sync -------------------------------------------------------------------
+    @abc.abstractmethod
+    def sync(self, full_sync: Optional[str] = None) -> None:
+        """On an HTTP worker thread: sync the collection and its media;
+        returns when done.  `full_sync` ("upload"/"download") says which
+        side wins when the two cannot be merged."""
 
     # -- undo -----------------------------------------------------------------
     @contextmanager
@@ -166,7 +197,3 @@ class CallResult:
         if self._error is not None:
             raise self._error
         return self._value
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}

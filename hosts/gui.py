@@ -23,7 +23,7 @@ from aqt import gui_hooks
 from aqt.qt import QMessageBox, QObject, Qt, QTimer, pyqtSignal
 
 from ..settings import effective_config
-from ..util import ActionError
+from ..util import ActionError, wait_for
 from . import CallResult, Host, merge_changes
 
 #: How long loadProfile and sync wait for Anki to finish, in seconds.
@@ -54,7 +54,6 @@ class MainThreadCaller(QObject):
 
 
 class AnkiHost(Host):
-    kind = "gui"
     has_gui = True
 
     def __init__(self, mw: Any, addon_module: str) -> None:
@@ -194,20 +193,14 @@ class AnkiHost(Host):
     def active_profile(self) -> Optional[str]:
         return self.mw.pm.name if self.mw.col is not None else None
 
-    def load_profile(self, name: str) -> bool:
-        """Open profile `name`; waits (off the main thread) until it is open."""
+    def load_profile(self, name: str) -> Any:
+        """Open profile `name`: `False` if there is none, `True` once it is
+        open (an Offload that waits for Anki to switch, off the main thread)."""
         mw = self.mw
-
-        def needed() -> Optional[bool]:
-            if name not in mw.pm.profiles():
-                return False
-            if mw.col is not None and mw.pm.name == name:
-                return True
-            return None
-
-        known = self.run_on_main(needed)
-        if known is not None:
-            return known
+        if name not in mw.pm.profiles():
+            return False
+        if mw.col is not None and mw.pm.name == name:
+            return True
         opened: Future = Future()
 
         def on_open() -> None:
@@ -229,12 +222,9 @@ class AnkiHost(Host):
 
         # Started from the event loop, not inside this request's own callback,
         # so that Anki closes the old profile with nothing of ours on the stack.
-        self.run_on_main(lambda: QTimer.singleShot(0, start))
-        try:
-            opened.result(timeout=PROFILE_SWITCH_TIMEOUT)
-        except Exception:
-            raise ActionError(f"loadProfile: profile {name} did not open in time") from None
-        return self.run_on_main(lambda: mw.col is not None and mw.pm.name == name)
+        QTimer.singleShot(0, start)
+        return wait_for(opened, "loadProfile", PROFILE_SWITCH_TIMEOUT,
+                        then=lambda _: mw.col is not None and mw.pm.name == name)
 
     # -- config -------------------------------------------------------------
     def _user_config(self) -> dict:

@@ -30,7 +30,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .. import compat
 from ..settings import effective_config
-from ..util import ActionError, GuiUnavailable
+from ..util import ActionError
+from ..web import is_loopback
 from . import CallResult, Host
 
 #: the running service, for tools (and the test suite) that look inside
@@ -45,9 +46,6 @@ FULL_SYNC_HELP = {
 
 class HeadlessHost(Host):
     """A collection file, owned by one thread that runs every action."""
-
-    kind = "headless"
-    has_gui = False
 
     def __init__(self, collection_path: str, config: Dict[str, Any]) -> None:
         super().__init__()
@@ -146,26 +144,11 @@ class HeadlessHost(Host):
             raise ActionError("the collection is not open")
         return self._col
 
-    def window(self, action: str) -> Any:
-        raise GuiUnavailable(f"{action} needs the Anki desktop app")
-
-    def ask_permission(self, origin: str) -> Any:
-        raise GuiUnavailable("requestPermission cannot ask anyone without the Anki desktop app")
-
-    def refresh_gui(self) -> None:
-        pass
-
-    def notify(self, message: str) -> None:
-        self.log.info(message)
-
     def active_profile(self) -> Optional[str]:
         return Path(self.path).stem
 
     def config(self) -> dict:
         return self._config
-
-    def save_config(self, config: dict) -> None:
-        self._config = config
 
     # -- sync ----------------------------------------------------------------------
     def sync(self, full_sync: Optional[str] = None) -> None:
@@ -386,10 +369,6 @@ def load_config(args: argparse.Namespace) -> Dict[str, Any]:
     return config
 
 
-def _is_loopback(address: str) -> bool:
-    return address in ("localhost", "::1") or address.startswith("127.")
-
-
 class _Stopper:
     """SIGTERM/SIGINT: stop serving; a second signal aborts a running sync."""
 
@@ -445,16 +424,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     problem = svc.start()
     if problem:
         host.close()
-        print(f"ankiconnect: {problem.split('. Another program')[0]}. Is another server using "
-              "that port? Choose another with --port.", file=sys.stderr)
+        print(f"ankiconnect: {problem.splitlines()[0]} Is another program (Anki with "
+              "AnkiConnect, or another server) using that port? Choose another with --port.",
+              file=sys.stderr)
         return 1
     service = svc
     address = config["webBindAddress"]
-    if not _is_loopback(address) and not config.get("apiKey"):
+    if not is_loopback(address) and not config.get("apiKey"):
         log.warning("listening on %s WITHOUT an API key: anyone who can reach this port can "
                     "read and change the collection; set ANKICONNECT_API_KEY", address)
-    log.info("AnkiConnect (headless) serving %s on http://%s:%s", host.path, address,
-             svc.server.port)
+    log.info("AnkiConnect (headless) serving %s on %s", host.path,
+             ", ".join(f"http://{a}" for a in svc.server.addresses))
     stopper.wait()
     log.info("stopping: closing the collection")
     service = None

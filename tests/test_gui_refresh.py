@@ -42,3 +42,21 @@ def test_undo_menu_names_the_action(anki, api):
     anki.driver("mw.undo()")
     anki.wait_for("result = 'Undo Me' not in [d.name for d in mw.col.decks.all_names_and_ids()]")
     assert "Undo Me" not in api.call("deckNames")
+
+
+def test_deck_list_shows_the_end_of_a_stream_of_writes(anki, api):
+    anki.driver("mw.moveToState('deckBrowser')")
+    started = time.time()
+    for i in range(40):
+        api.call("createDeck", deck=f"Stream {i}")
+    assert time.time() - started < 30
+    text = ""
+    deadline = time.time() + 10
+    while "Stream 39" not in text and time.time() < deadline:
+        anki.driver("mw._ac_text = None\nmw.deckBrowser.web.evalWithCallback("
+                    "'document.body.innerText', lambda t: setattr(mw, '_ac_text', t))")
+        text = anki.wait_for("result = mw._ac_text", timeout=2) or ""
+        time.sleep(0.1)
+    assert "Stream 39" in text
+    assert "AnkiConnect: createDeck" in anki.wait_for(
+        "result = mw.form.actionUndo.text()", timeout=5)

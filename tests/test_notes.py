@@ -424,7 +424,7 @@ def test_duplicate_query_uses_the_checksum_index(api, anki):
     plan = anki.driver("""
 from importlib import import_module
 nb = import_module(type(ac.connect).__module__.rsplit(".", 1)[0] + ".actions.note_builder")
-result = [str(row) for row in mw.col.db.all("explain query plan " + nb.TWINS_SQL.format("1,2,3"))]
+result = [str(row) for row in mw.col.db.all("explain query plan " + nb.TWINS_SQL.format("(1,2,3)"))]
 """)
     assert any("csum" in row for row in plan), plan
 

@@ -3,6 +3,7 @@ import http.client
 import json
 import re
 import socket
+import time
 
 from harness import ApiClient
 
@@ -157,6 +158,38 @@ def test_pipelined_requests_answered_in_order(api):
             assert chunk
             data += chunk
     assert re.findall(rb'\{"result": [^\r\n]*?, "error": null\}', data) == replies
+
+
+def test_pipelined_fast_reply_does_not_wait_for_a_slow_one(api, web):
+    """A reply goes out as soon as it and every reply before it on the
+    connection are ready: here deckNames, pipelined ahead of a download that
+    answers after 3 s."""
+    web.files["/slow.mp3"] = (200, b"slow", 3)
+
+    def request(action, **params):
+        body = json.dumps({"action": action, "version": 6, "params": params}).encode()
+        return b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    with socket.create_connection(("127.0.0.1", api.port)) as s:
+        s.settimeout(10)
+        started = time.monotonic()
+        s.sendall(request("deckNames")
+                  + request("storeMediaFile", filename="_slow.mp3", url=web.url("/slow.mp3")))
+        data = b""
+        while b'"error": null}' not in data:
+            chunk = s.recv(65536)
+            assert chunk
+            data += chunk
+        fast = time.monotonic() - started
+        assert data.endswith(b'{"result": ["Default"], "error": null}')
+        while data.count(b'"error": null}') < 2:
+            chunk = s.recv(65536)
+            assert chunk
+            data += chunk
+        slow = time.monotonic() - started
+    assert fast < 0.5 and slow >= 3
+    assert data.endswith(b'{"result": "_slow.mp3", "error": null}')
+    api.call("deleteMediaFile", filename="_slow.mp3")
 
 
 def test_expect_100_continue(api):

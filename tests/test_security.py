@@ -245,13 +245,14 @@ def test_anki_own_origin_works_once_the_user_lists_it(anki, api, add_on_config):
 # -- media names ------------------------------------------------------------------------
 
 BAD_NAMES = ["../collection.anki2", "..", ".", "/etc/passwd", "sub/x.mp3", "a\\b.mp3",
-             "..\\collection.anki2", "C:x.mp3", "nul\x00.mp3", "tab\t.mp3", "new\nline.mp3",
-             "a:b.mp3", "what?.mp3", "star*.png", "<b>.png", 'quote".png', "pipe|.png",
-             "[sound].mp3", "caret^.png", "con", "NUL.mp3", "com1.txt", "lpt9.png",
-             "trailing.", "trailing ", "", "   "]
+             "..\\collection.anki2", "C:\\x.mp3", "C:/x.mp3", "nul\x00.mp3", "", "   "]
+#: names Anki stores under a cleaned name, inside the media folder
+CLEANED_NAMES = ["C:x.mp3", "tab\t.mp3", "new\nline.mp3", "a:b.mp3", "what?.mp3", "star*.png",
+                 "<b>.png", 'quote".png', "pipe|.png", "[sound].mp3", "caret^.png", "con",
+                 "NUL.mp3", "com1.txt", "lpt9.png", "trailing.", "trailing "]
 
 
-def test_bad_media_names_are_refused_by_every_media_action(api):
+def test_names_that_would_leave_the_media_folder_are_refused_by_every_media_action(api):
     before = api.call("getMediaFilesNames")
     for bad in BAD_NAMES:
         for action, extra in (("storeMediaFile", {"data": HELLO}),
@@ -263,6 +264,18 @@ def test_bad_media_names_are_refused_by_every_media_action(api):
         assert "file name" in err, (bad, err)
     assert api.call("findNotes", query="") == []
     assert api.call("getMediaFilesNames") == before
+
+
+def test_names_anki_cleans_stay_inside_the_media_folder(api):
+    media = api.call("getMediaDirPath")
+    before = set(os.listdir(media))
+    for name in CLEANED_NAMES:
+        stored = api.call("storeMediaFile", filename=name, data=HELLO)
+        assert "/" not in stored and "\\" not in stored and stored not in (".", "..")
+        assert os.path.isfile(os.path.join(media, stored)), (name, stored)
+        assert api.call("retrieveMediaFile", filename=stored) == HELLO
+        api.call("deleteMediaFile", filename=stored)
+    assert set(os.listdir(media)) == before
 
 
 def test_names_anki_only_recomposes_or_recases_are_accepted(api):
@@ -302,7 +315,7 @@ def test_symlinks_out_of_the_media_folder_are_not_followed(api, tmp_path):
     os.symlink(secret, link)
     os.symlink(tmp_path / "created-through-link.txt", dangling)
     try:
-        for name in ("_link.txt", "_dangling.txt"):
+        for name in ("_link.txt", "_dangling.txt", "_LINK.txt", "_link?.txt"):
             assert "outside the media folder" in error_of(api, "retrieveMediaFile", filename=name)
             for delete in (True, False):
                 err = error_of(api, "storeMediaFile", filename=name, data=HELLO,
