@@ -33,6 +33,7 @@ from .util import (
     RequestContext,
     and_then,
     bind_params,
+    large_data_thread,
     collect_actions,
 )
 
@@ -102,7 +103,7 @@ class AnkiConnect(
         """On an HTTP worker: carry an Offload through to its result, running
         each `work` here and each `then` on the collection's thread."""
         while isinstance(outcome, Offload):
-            result = outcome.work()
+            result = large_data_thread.run(outcome.work) if outcome.large else outcome.work()
             then = outcome.then
             if then is None:
                 return result
@@ -142,7 +143,9 @@ class AnkiConnect(
         spec = self.actions.get(name)
         if spec is None or not spec.exists_in(version):
             raise ActionError("unsupported action")
-        params = request.get("params")
+        # taken out of the request, so that a large value (media) can be let
+        # go as soon as the action is done with it
+        params = request.pop("params", None)
         if params is None:
             params = {}
         if not isinstance(params, dict):
@@ -174,7 +177,7 @@ class AnkiConnect(
                 except Exception as e:
                     return self._failure(spec.name, e)
 
-            return Offload(work_shaped)
+            return Offload(work_shaped, large=outcome.large)
 
         def work_caught() -> Tuple[bool, Any]:
             try:
@@ -191,7 +194,7 @@ class AnkiConnect(
             except Exception as e:
                 return self._failure(spec.name, e)
 
-        return Offload(work_caught, then_shaped)
+        return Offload(work_caught, then_shaped, outcome.large)
 
     def _failure(self, name: Any, error: Exception) -> Dict[str, Any]:
         if isinstance(error, ActionError):

@@ -12,6 +12,7 @@ This module must not import aqt: the headless host uses it too.
 from __future__ import annotations
 
 import inspect
+import threading
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Union
@@ -55,10 +56,38 @@ class Offload:
     on the HTTP worker (a download, waiting for the user, a dialog or a
     sync), then `then(result)` back on the collection's thread (which may
     hand back another Offload).  Without `then`, work's result is the result.
+    `large`: work with megabytes of data (media), run on the large-data thread.
     """
 
     work: Callable[[], Any]
     then: Optional[Callable[[Any], Any]] = None
+    large: bool = False
+
+
+class LargeDataThread:
+    """One thread for work on megabytes of data (media bodies, their base64,
+    their JSON): the memory such work allocates is reused by the next large
+    request instead of being kept by each of the HTTP worker threads (C
+    allocators keep memory per thread).  `run(fn)` waits for fn's result."""
+
+    def __init__(self) -> None:
+        self._executor: Any = None
+        self._lock = threading.Lock()
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        with self._lock:
+            if self._executor is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="AnkiConnect large data")
+            executor = self._executor
+        return executor.submit(fn).result()
+
+
+#: the one large-data thread (started on first use)
+large_data_thread = LargeDataThread()
+#: bodies and replies from this size are handled on the large-data thread
+LARGE_DATA = 1 << 20
 
 
 def and_then(outcome: Any, fn: Callable[[Any], Any]) -> Any:
@@ -71,7 +100,7 @@ def and_then(outcome: Any, fn: Callable[[Any], Any]) -> Any:
     def after(result: Any) -> Any:
         return and_then(first.then(result) if first.then is not None else result, fn)
 
-    return Offload(first.work, after)
+    return Offload(first.work, after, first.large)
 
 
 def wait_for(future: Any, action: str, timeout: Optional[float] = 60.0,

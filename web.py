@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from .util import API_VERSION
+from .util import API_VERSION, LARGE_DATA, large_data_thread
 
 BANNER = f"AnkiConnect v.{API_VERSION}".encode("ascii")
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
@@ -143,19 +143,19 @@ class ApiApp:
         if method == "OPTIONS":
             return self._preflight(environ, origin, start_response)
 
-        body = _read_body(environ)
-        if not body:
+        length = _content_length(environ)
+        if not length:
             return _respond(start_response, "200 OK", BANNER, "text/plain",
                             policy.cors_header(origin, allowed))
         try:
-            request = json.loads(body.decode("utf-8-sig"))
-            if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(request):
-                raise ValueError("a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)")
+            if length >= LARGE_DATA:  # media: on the one large-data thread
+                request = large_data_thread.run(lambda: _parse(environ["wsgi.input"], length))
+            else:
+                request = _parse(environ["wsgi.input"], length)
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
             problem = _json_problem(e)
             return self._json(start_response, "200 OK", {"result": None, "error": problem},
                               policy.cors_header(origin, allowed))
-        del body  # a large body's memory goes back before the action runs
 
         action = request.get("action") if isinstance(request, dict) else None
         if not allowed and (action != "requestPermission" or not policy.may_ask(origin)):
@@ -165,11 +165,12 @@ class ApiApp:
 
         context = self.make_context(origin=origin or "", allowed=allowed)
         started = time.time()
-        reply = self.handle(request, context)
+        logged = _shorten(self.redact(request)) if self.settings.log_path else None
+        reply = self.handle(request, context)  # (it takes the params out of the request)
         cors = policy.cors_header(origin, allowed) or (origin if action == "requestPermission" else None)
         response = self._json(start_response, "200 OK", reply, cors)
-        if self.settings.log_path:
-            self._log(started, request, reply)
+        if logged is not None:
+            self._log(started, logged, reply)
         return response
 
     def _preflight(self, environ: Dict[str, Any], origin: Optional[str],
@@ -194,7 +195,10 @@ class ApiApp:
     def _json(self, start_response: Callable, status: str, reply: Any,
               cors: Optional[str]) -> List[bytes]:
         try:
-            body = json.dumps(reply).encode("ascii")
+            if _large_result(reply):  # media: on the one large-data thread
+                body = large_data_thread.run(lambda: json.dumps(reply).encode("ascii"))
+            else:
+                body = json.dumps(reply).encode("ascii")
         except (TypeError, ValueError) as e:  # a bug in an action's result
             body = json.dumps({"result": None, "error": f"result is not JSON: {e}"}).encode()
         return _respond(start_response, status, body, "application/json", cors)
@@ -203,7 +207,7 @@ class ApiApp:
         entry = {
             "time": round(started, 3),
             "ms": round((time.time() - started) * 1000, 2),
-            "request": _shorten(self.redact(request)),
+            "request": request,
             "reply": _shorten(reply),
         }
         line = json.dumps(entry) + "\n"
@@ -225,18 +229,33 @@ def _respond(start_response: Callable, status: str, body: bytes,
     return [body]
 
 
-def _read_body(environ: Dict[str, Any]) -> bytes:
+def _content_length(environ: Dict[str, Any]) -> int:
     try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        return max(int(environ.get("CONTENT_LENGTH") or 0), 0)
     except ValueError:
-        length = 0
-    if length <= 0:
-        return b""
-    return environ["wsgi.input"].read(length)
+        return 0
+
+
+def _parse(stream: Any, length: int) -> Any:
+    """The request object in a body of `length` bytes (each copy of a large
+    body is let go as soon as the next one is made)."""
+    text = stream.read(length).decode("utf-8-sig")
+    escaped_surrogate = "\\u" in text and _SURROGATE_ESCAPE.search(text)
+    request = json.loads(text)
+    del text
+    if escaped_surrogate and _has_lone_surrogate(request):
+        raise ValueError("a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)")
+    return request
+
+
+def _large_result(reply: Any) -> bool:
+    """Whether a reply carries megabytes (retrieveMediaFile's base64)."""
+    result = reply.get("result") if isinstance(reply, dict) else reply
+    return isinstance(result, str) and len(result) >= LARGE_DATA
 
 
 #: a JSON escape of a UTF-16 surrogate: JSON allows unpaired ones, Anki cannot store them
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -337,6 +356,7 @@ class WebServer:
             # idle or slow connections must not lock clients out (waitress
             # stops accepting at 100); below Windows' 512 sockets for select()
             connection_limit=400,
+            recv_bytes=65536,
         )
         self._thread = threading.Thread(
             target=self._serve, name="AnkiConnect HTTP", daemon=True

@@ -17,6 +17,7 @@ from .media_names import checked_media_name, media_file_path, refuse_links_out
 from .media_paths import PrivateFiles
 from .media_store import (
     check_source,
+    decode_base64,
     encode_base64_file,
     md5_matches,
     pick_source,
@@ -61,15 +62,19 @@ class MediaActions:
         private = PrivateFiles(self.col) if kind == "path" else None
         col = self.col
 
-        def fetch_and_store() -> Optional[str]:
+        def store(content: bytes) -> Optional[str]:
             # Anki's backend serialises media calls with the collection's
-            # own, so the file is stored from here too
-            content = read_source(kind, value, config, what, private)
+            # own, so the file is stored off Anki's main thread too
             if md5_matches(content, skipHash):
                 return None
             return store_media(col, name, content, deleteExisting)
 
-        return Offload(fetch_and_store)
+        if kind == "data":  # decoded and stored on the large-data thread
+            encoded = [value]  # handed over: the base64 is let go once it is decoded
+            return Offload(lambda: store(decode_base64(encoded.pop(), what)), large=True)
+        # read or downloaded on the worker (slow), then stored on the large-data thread
+        return Offload(lambda: read_source(kind, value, config, what, private),
+                       lambda content: Offload(lambda: store(content), large=True))
 
     @action()
     def retrieveMediaFile(self, filename: str) -> Union[str, bool]:
@@ -86,7 +91,7 @@ class MediaActions:
             found = media_file_path(media_dir, name)
             return False if found is None else encode_base64_file(found)
 
-        return Offload(read)
+        return Offload(read, large=True)
 
     @action()
     def getMediaFilesNames(self, pattern: str = "*") -> List[str]:

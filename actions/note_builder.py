@@ -503,13 +503,22 @@ def needs_fetch(prepared: Any) -> bool:
         m.content is None and not m.skipped for m in prepared.media)
 
 
+def only_base64_to_fetch(notes: Sequence[Any]) -> bool:
+    """Whether the media still to fetch for `notes` is all base64 data
+    (decoded on the large-data thread; paths and URLs are read on a worker)."""
+    return all(m.source == "data" for p in notes if isinstance(p, PreparedNote)
+               for m in p.media if m.content is None and not m.skipped)
+
+
 def media_fetched(prepared: PreparedNote, config: Dict[str, Any],
                   then: Callable[[PreparedNote], Any]) -> Any:
     """`then(prepared)` once its media is fetched: at once when there is
-    nothing to fetch, else an Offload that fetches on the HTTP worker first."""
+    nothing to fetch, else an Offload that fetches off the collection's
+    thread first."""
     if not needs_fetch(prepared):
         return then(prepared)
-    return Offload(lambda: fetch_media(prepared, config), lambda _: then(prepared))
+    return Offload(lambda: fetch_media(prepared, config), lambda _: then(prepared),
+                   large=only_base64_to_fetch([prepared]))
 
 
 def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True) -> None:
@@ -543,5 +552,6 @@ def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True)
 __all__ = [
     "EMPTY", "DUPLICATE", "MediaItem", "DuplicateScope", "PreparedNote", "NotetypeInfo",
     "NoteBuilder", "build_note", "set_fields", "parse_tags", "parse_media", "has_media",
-    "find_problems", "fetch_media", "needs_fetch", "media_fetched", "attach_media", "checksum", "first_field_key",
+    "find_problems", "fetch_media", "needs_fetch", "only_base64_to_fetch", "media_fetched",
+    "attach_media", "checksum", "first_field_key",
 ]

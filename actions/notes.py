@@ -24,6 +24,7 @@ from .note_builder import (
     fetch_media,
     find_problems,
     needs_fetch,
+    only_base64_to_fetch,
     parse_media,
     parse_tags,
     set_fields,
@@ -109,7 +110,8 @@ class NoteActions:
                         prepared[i] = str(e)
             return prepared
 
-        return Offload(fetch, lambda fetched: self._add_prepared(name, fetched))
+        return Offload(fetch, lambda fetched: self._add_prepared(name, fetched),
+                       large=only_base64_to_fetch(prepared))
 
     def _prepare(self, objs: List[Any], config: dict) -> List[Any]:
         """Build each client note: a PreparedNote, or the error why it is invalid."""
@@ -282,7 +284,7 @@ class NoteActions:
             p.media = media
             apply(p)
 
-        return Offload(fetch, reload_and_apply)
+        return Offload(fetch, reload_and_apply, large=only_base64_to_fetch([checked]))
 
     @action(write=True)
     def updateNoteModel(self, note: Dict[str, Any]) -> None:
