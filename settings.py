@@ -39,6 +39,7 @@ _TYPES: Dict[str, Any] = {
     "webMaxRequestBytes": int,
     "mediaFromPath": bool,
     "mediaMaxDownloadBytes": int,
+    "disableAppNap": bool,
 }
 
 

@@ -17,17 +17,20 @@ import inspect
 import threading
 import time
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, List, Optional, Set, Tuple
 
 from aqt import gui_hooks
 from aqt.qt import QMessageBox, QObject, Qt, QTimer, pyqtSignal
 
 from ..settings import effective_config
-from ..util import ActionError, wait_for
+from ..util import ActionError, Offload, wait_for
 from . import CallResult, Host, merge_changes
 
 #: How long loadProfile and sync wait for Anki to finish, in seconds.
 PROFILE_SWITCH_TIMEOUT = 120
+#: How long loadProfile waits for Anki's windows to close before a switch.
+WINDOWS_CLOSE_TIMEOUT = 15
 SYNC_TIMEOUT = 600
 #: Writes are gathered before Anki's windows are told about them: they are
 #: told GUI_REFRESH_DELAY_MS after the last write (short enough to look
@@ -195,12 +198,45 @@ class AnkiHost(Host):
 
     def load_profile(self, name: str) -> Any:
         """Open profile `name`: `False` if there is none, `True` once it is
-        open (an Offload that waits for Anki to switch, off the main thread)."""
+        open (Offloads that wait for Anki, off the main thread).
+
+        Anki's windows are closed first, as Anki does before a switch.  One
+        may wait for the user (an Add window asks whether to discard what
+        was typed): if they are not closed within WINDOWS_CLOSE_TIMEOUT,
+        the profile is not switched and the reply says why, so the request
+        never hangs and a late answer of the user switches nothing."""
         mw = self.mw
         if name not in mw.pm.profiles():
             return False
         if mw.col is not None and mw.pm.name == name:
             return True
+        closed: Future = Future()
+
+        def windows_closed() -> None:
+            if not closed.done():  # (cancelled when the request gave up)
+                closed.set_result(True)
+
+        def wait_for_windows() -> None:
+            try:
+                closed.result(WINDOWS_CLOSE_TIMEOUT)
+            except FutureTimeout:
+                if closed.cancel():
+                    raise ActionError(
+                        f"loadProfile: Anki's windows did not close within "
+                        f"{WINDOWS_CLOSE_TIMEOUT} seconds, so the profile was not switched: "
+                        "a window may be waiting for the user (the Add window asks whether "
+                        "to discard what was typed). Close it in Anki and try again."
+                    ) from None
+
+        # From the event loop, not inside this request's own callback, so that
+        # Anki closes its windows with nothing of ours on the stack.
+        QTimer.singleShot(0, lambda: mw.closeAllWindows(windows_closed))
+        return Offload(wait_for_windows, lambda _: self._switch_profile(name))
+
+    def _switch_profile(self, name: str) -> Any:
+        """With Anki's windows closed: close the open profile (Anki saves it,
+        and syncs if the user set that up) and open `name`."""
+        mw = self.mw
         opened: Future = Future()
 
         def on_open() -> None:
@@ -220,8 +256,6 @@ class AnkiHost(Host):
             else:
                 mw.unloadProfile(open_profile)
 
-        # Started from the event loop, not inside this request's own callback,
-        # so that Anki closes the old profile with nothing of ours on the stack.
         QTimer.singleShot(0, start)
         return wait_for(opened, "loadProfile", PROFILE_SWITCH_TIMEOUT,
                         then=lambda _: mw.col is not None and mw.pm.name == name)
@@ -362,6 +396,21 @@ class AnkiHost(Host):
             time.sleep(0.05)
 
 
+def keep_out_of_app_nap(log: Any) -> None:
+    """On macOS, stop App Nap from throttling Anki while it serves: with
+    Anki in the background, requests would otherwise take seconds.  Anki
+    offers this to add-ons (`macos_helper.disable_appnap`, newer Anki on
+    macOS); elsewhere there is no such helper and nothing happens."""
+    try:
+        from aqt._macos_helper import macos_helper
+    except Exception:  # an Anki without the helper module
+        return
+    disable = getattr(macos_helper, "disable_appnap", None)
+    if disable is not None:
+        disable()
+        log.info("AnkiConnect: App Nap disabled while Anki runs (config: disableAppNap)")
+
+
 def addon_module_name(module: str) -> str:
     """The add-on's folder name, whatever AnkiWeb called it."""
     return module.split(".")[0]
@@ -416,6 +465,8 @@ class AnkiService:
             self.host.log.error(problem)
             print(problem)
             self._show_warning(problem)
+        elif self.host.config().get("disableAppNap"):
+            keep_out_of_app_nap(self.host.log)
 
     def stop(self) -> None:
         self.host.close()

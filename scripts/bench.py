@@ -610,6 +610,8 @@ class Bench:
         self.bulk_read("cardsInfo", cards=self.call("findCards", query=query),
                        floor=lambda: self.floor.cards_info(fcids))
 
+        self.small_calls(ids, fids, self.call("findCards", query=query), fcids)
+
         n_upd = 100 if self.quick else 300
         times, ftimes = [], []
         for r in range(self.repeats):  # a new value each time: unchanged notes are not saved
@@ -784,6 +786,44 @@ class Bench:
                          f"{percentile(quiet, 0.99) * 1000:.2f} ms",
                          check=lambda o, f: f is not None and o - f <= 0.003))
         c.close()
+
+    def small_calls(self, nids: List[int], fnids: List[int], cids: List[int],
+                    fcids: List[int]) -> None:
+        """Single-item calls on a 10,000-note collection in Anki desktop, as
+        clients make them one by one (and in a `multi`)."""
+        many = 10 * self.repeats
+        ours = self.ours(request_body("cardsInfo", cards=cids[:1]),
+                         lambda r: len(r) == 1 or _fail(r), repeats=many)
+        # the floor of a single call: the library's work plus the least an
+        # HTTP round trip costs (a trivial server's)
+        trivial = TrivialServer()
+        trip = statistics.median(round_trips(trivial.port, many, True, request_body("version")))
+        work = median_time(lambda: self.floor.cards_info(fcids[:1]), many)
+        self.add(Row(f"`cardsInfo` of one card ({self.big:,} notes; floor: the work plus a "
+                     "trivial HTTP round trip)", ours, work + trip, target="≤ 2×",
+                     check=within(2), note=f"the work alone: {work * 1000:.2f} ms"))
+
+        kinds = 125  # 500 sub-actions: 125 of each kind
+        subs = []
+        for i in range(kinds):
+            subs += [{"action": "notesInfo", "params": {"notes": [nids[i]]}},
+                     {"action": "findNotes", "params": {"query": f"nid:{nids[i]}"}},
+                     {"action": "cardsInfo", "params": {"cards": [cids[i]]}},
+                     {"action": "deckNames"}]
+
+        def floor_work() -> None:
+            col = self.floor.col
+            for i in range(kinds):
+                self.floor.notes_info(fnids[i:i + 1])
+                col.find_notes(f"nid:{fnids[i]}")
+                self.floor.cards_info(fcids[i:i + 1])
+                col.decks.all_names()
+
+        ours = self.ours(request_body("multi", actions=subs),
+                         lambda r: len(r) == 4 * kinds and r[1] == [nids[0]] or _fail(r[:4]))
+        self.add(Row("`multi` of 500 single-item calls (`notesInfo`, `findNotes` `nid:`, "
+                     "`cardsInfo`, `deckNames`)", ours, median_time(floor_work, self.repeats),
+                     target="≤ 2×", check=within(2)))
 
     def bulk_read(self, action: str, floor: Callable[[], Any], **ids: List[int]) -> None:
         """A row for reading `self.big` notes or cards in one request

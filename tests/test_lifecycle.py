@@ -51,6 +51,10 @@ result = [w.text() for w in QApplication.topLevelWidgets()
           if isinstance(w, QMessageBox) and w.isVisible() and 'AnkiConnect' in w.text()]
 """)
         assert len(messages) == 1 and str(port) in messages[0]
+        # it names the usual causes and what to do about each
+        for cause in ("original AnkiConnect add-on", "another Anki", "Windows",
+                      "webBindPort"):
+            assert cause in messages[0], messages[0]
         assert "could not listen" in anki.log()
         assert anki.driver("result = len(mw.col.decks.all_names_and_ids())") == 1
 
@@ -123,6 +127,47 @@ def test_profiles_switch_and_server_keeps_serving():
         assert reply["result"] is None and "no Anki profile is open" in reply["error"]
         assert client.call("loadProfile", name="Second") is True
         assert client.call("getActiveProfile") == "Second"
+    finally:
+        anki.cleanup()
+
+
+def test_profile_switch_with_an_add_window_open_answers_and_anki_can_quit():
+    """An Add window with typed input asks the user before it closes: the
+    switch answers a clear error in bounded time, switches nothing, even
+    when the user answers later, and Anki still quits."""
+    anki = AnkiProcess().start()
+    try:
+        client = anki.client()
+        anki.driver("mw.pm.create('Second')\n"
+                    "import sys\nsys.modules[type(ac.host).__module__].WINDOWS_CLOSE_TIMEOUT = 3")
+        note = {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "typed", "Back": "x"}}
+        assert client.call("guiAddCards", note=note) is None
+        started = time.time()
+        reply = client.request("loadProfile", name="Second")
+        assert time.time() - started < 30
+        assert reply["result"] is None and "did not close" in reply["error"], reply
+        assert client.call("getActiveProfile") == "User 1"
+        # the user discards the input later: the window closes, no switch happens
+        anki.driver("""
+from aqt.qt import QApplication, QMessageBox
+for w in QApplication.topLevelWidgets():
+    if isinstance(w, QMessageBox) and w.isVisible():  # Anki 2.1.66 asks Yes/No
+        (w.button(QMessageBox.StandardButton.Discard)
+         or w.button(QMessageBox.StandardButton.Yes)).click()
+""")
+        anki.wait_for("result = aqt.dialogs._dialogs['AddCards'][1] is None", timeout=10)
+        time.sleep(1)
+        assert client.call("getActiveProfile") == "User 1"
+        # with the windows closed, the switch goes through
+        assert client.call("loadProfile", name="Second") is True
+        assert client.call("getActiveProfile") == "Second"
+        # an empty Add window closes without asking
+        assert client.call("guiAddCards") is None
+        assert client.call("loadProfile", name="User 1") is True
+        started = time.time()
+        client.call("guiExitAnki")
+        anki.proc.wait(timeout=60)
+        assert time.time() - started < 60
     finally:
         anki.cleanup()
 
