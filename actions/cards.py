@@ -16,7 +16,8 @@ from anki.errors import DBError, SearchError
 
 from .. import compat
 from ..util import ActionError, action
-from .card_data import CardInfoBuilder, card_rows, required_card_rows, revlog_by_card
+from .card_data import (CardInfoBuilder, card_not_found, card_rows, required_card_rows,
+                        revlog_by_card)
 from .sql_ids import unique
 from .field_search import find_cards
 
@@ -118,11 +119,13 @@ class CardActions:
 
         card: a card id.
 
+        An id that is no card is an error: `Card was not found: <id>`.
+
         Example: {"card": 1483959293217} -> true
         """
         row = card_rows(self.col, [card]).get(card)
         if row is None:
-            raise ActionError(f"suspended: no card with id {card}")
+            raise ActionError(card_not_found(card))
         return row.queue == QUEUE_SUSPENDED
 
     @action()
@@ -137,17 +140,17 @@ class CardActions:
         return [rows[cid].queue == QUEUE_SUSPENDED if cid in rows else None for cid in cards]
 
     @action()
-    def areDue(self, cards: List[int]) -> List[Optional[bool]]:
-        """Whether each card is due now; `null` for an id that is no card.
+    def areDue(self, cards: List[int]) -> List[bool]:
+        """Whether each card is due now.
 
         New cards are due; review cards are due on their day (by the collection's own day cutoff); learning cards whose current step is over 20 minutes are due once their time has come, shorter steps already within Anki's learn-ahead limit, as the reviewer shows them.  Suspended and buried cards are not due.
 
-        cards: card ids.
+        cards: card ids; one that is no card is an error, `Card was not found: <id>` (the first such id).
 
         Example: {"cards": [1483959291685, 1483959293217]} -> [false, true]
         """
         col = self.col
-        rows = card_rows(col, cards)
+        rows = required_card_rows(col, cards)
         learning = [cid for cid, row in rows.items() if row.queue in (QUEUE_LEARN, QUEUE_PREVIEW)]
         last_ivl = {cid: log[-1][0] for cid, log in revlog_by_card(col, learning, "ivl").items()}
         today = col.sched.today
@@ -166,13 +169,13 @@ class CardActions:
                 return row.due <= now + learn_ahead
             return False
 
-        return [due(rows[cid]) if cid in rows else None for cid in cards]
+        return [due(rows[cid]) for cid in cards]
 
     @action()
     def getIntervals(self, cards: List[int], complete: bool = False) -> List[Any]:
         """Each card's latest interval, or with `complete` all its intervals so far.
 
-        Intervals come from the review log: negative numbers are seconds (learning steps), positive ones days.  A new card's latest interval is 0; a card without review history has its current interval.  `null` for an id that is no card.
+        Intervals come from the review log: negative numbers are seconds (learning steps), positive ones days.  A new card's latest interval is 0; a card without review history has its current interval.  An id that is no card is an error, `Card was not found: <id>`; with `complete` it has no history: `[]`.
 
         cards: card ids.
         complete: give every interval of each card's history (oldest first) instead of the latest.
@@ -180,13 +183,13 @@ class CardActions:
         Example: {"cards": [1502298033753, 1502298036657]} -> [-14400, 3]
         Example: {"cards": [1502298033753, 1502298036657], "complete": true} -> [[-120, -180, -240, -300, -360, -14400], [-120, -180, -240, -300, -360, -14400, 1, 3]]
         """
-        rows = card_rows(self.col, cards)
+        rows = card_rows(self.col, cards) if complete else required_card_rows(self.col, cards)
         logs = revlog_by_card(self.col, list(rows), "ivl")
 
         def intervals(cid: int) -> Any:
             row = rows.get(cid)
             if row is None:
-                return None
+                return []
             history = [entry[0] for entry in logs.get(cid, ())]
             if complete:
                 return history
@@ -201,11 +204,11 @@ class CardActions:
     def suspend(self, cards: List[int]) -> bool:
         """Suspend cards; `false` if every one of them was suspended already.
 
-        cards: card ids (each must exist).
+        cards: card ids; one that is no card is an error, `Card was not found: <id>` (the first such id), and nothing is suspended.
 
         Example: {"cards": [1483959291685, 1483959293217]} -> true
         """
-        rows = required_card_rows(self.col, cards, "suspend")
+        rows = required_card_rows(self.col, cards)
         todo = [cid for cid, row in rows.items() if row.queue != QUEUE_SUSPENDED]
         if not todo:
             return False
@@ -216,11 +219,11 @@ class CardActions:
     def unsuspend(self, cards: List[int]) -> bool:
         """Unsuspend cards; `true` if at least one of them was suspended, else `false`.
 
-        cards: card ids (each must exist).
+        cards: card ids; one that is no card is an error, `Card was not found: <id>` (the first such id), and nothing is unsuspended.
 
         Example: {"cards": [1483959291685, 1483959293217]} -> true
         """
-        rows = required_card_rows(self.col, cards, "unsuspend")
+        rows = required_card_rows(self.col, cards)
         todo = [cid for cid, row in rows.items() if row.queue == QUEUE_SUSPENDED]
         if not todo:
             return False
@@ -281,7 +284,7 @@ class CardActions:
             except (TypeError, ValueError):
                 return [[False, f"setSpecificValueOfCard: {key} must be a whole number, got {value!r}"]]
         if card not in card_rows(self.col, [card]):
-            return [[False, f"setSpecificValueOfCard: no card with id {card}"]]
+            return [[False, card_not_found(card)]]
         target = self.col.get_card(card)
         for key, value in zip(keys, values):
             setattr(target, key, value)
@@ -296,12 +299,13 @@ class CardActions:
     def forgetCards(self, cards: List[int]) -> None:
         """Reset cards to new, as Anki's Forget does (keeping reps and lapses; a card's old new-queue position is restored when it had one).
 
-        cards: card ids (each must exist).
+        cards: card ids; ids that are no cards are skipped.
 
         Example: {"cards": [1498938915662, 1502098034048]} -> null
         """
-        ids = list(required_card_rows(self.col, cards, "forgetCards"))
-        self.col.sched.schedule_cards_as_new(ids, restore_position=True, reset_counts=False)
+        ids = list(card_rows(self.col, cards))
+        if ids:
+            self.col.sched.schedule_cards_as_new(ids, restore_position=True, reset_counts=False)
 
     @action(write=True)
     def relearnCards(self, cards: List[int]) -> None:
@@ -309,12 +313,12 @@ class CardActions:
 
         Their interval, ease and memory state stay (answering decides the new interval); suspended or buried cards come back.  New cards have nothing to relearn and stay new.
 
-        cards: card ids (each must exist).
+        cards: card ids; ids that are no cards are skipped.
 
         Example: {"cards": [1498938915662, 1502098034048]} -> null
         """
         col = self.col
-        rows = required_card_rows(col, cards, "relearnCards")
+        rows = card_rows(col, cards)
         now = int(time.time())
         steps: Dict[int, int] = {}
         changed = []
@@ -361,15 +365,16 @@ class CardActions:
 
         days: `"0"` is today, `"1"` tomorrow; a range `"3-7"` picks a random day in it; a trailing `!` (`"1!"`) also sets the interval to that many days.
 
-        cards: card ids (each must exist).
+        cards: card ids; ids that are no cards are skipped (the result is still `true`).
 
         Example: {"cards": [1483959291685], "days": "3-7"} -> true
         """
         if not DUE_DATE.match(days):
             raise ActionError(
                 f"setDueDate: days must look like \"0\", \"1!\" or \"3-7\", got {days!r}")
-        ids = list(required_card_rows(self.col, cards, "setDueDate"))
-        self.col.sched.set_due_date(ids, days)
+        ids = list(card_rows(self.col, cards))
+        if ids:
+            self.col.sched.set_due_date(ids, days)
         return True
 
 
