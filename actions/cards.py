@@ -8,9 +8,10 @@ sync stay right.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from anki.errors import DBError, SearchError
 
@@ -34,7 +35,9 @@ LONG_STEP_SECS = 20 * 60
 FREE_COLUMNS = ("due", "factor", "flags")
 PROTECTED_COLUMNS = ("did", "ivl", "lapses", "left", "nid", "odid", "odue", "ord",
                      "queue", "reps", "type")
-#: columns Anki itself maintains
+#: columns Anki itself maintains: never set, but like the protected ones,
+#: without `warning_check` the answer is `false` (the reference's list of
+#: protected keys has them too)
 FIXED_COLUMNS = ("id", "mod", "usn")
 
 DUE_DATE = re.compile(r"^\d+(-\d+)?!?$")
@@ -260,10 +263,12 @@ class CardActions:
     @action(write=True)
     def setSpecificValueOfCard(
         self, card: int, keys: List[str], newValues: List[Any], warning_check: bool = False
-    ) -> List[Any]:
+    ) -> Union[bool, List[Any]]:
         """Set columns of one card directly (see AnkiDroid's database structure wiki for their meaning).
 
-        `due`, `factor` and `flags` may always be set; `did`, `ivl`, `lapses`, `left`, `nid`, `odid`, `odue`, `ord`, `queue`, `reps` and `type` can corrupt scheduling and are only set with `warning_check: true`.  Values may be numbers or numeric strings.  The result is `[true]`, or `[[false, "reason"]]` when nothing was changed.
+        `due`, `factor` and `flags` may always be set.  `did`, `ivl`, `lapses`, `left`, `nid`, `odid`, `odue`, `ord`, `queue`, `reps` and `type` can corrupt scheduling and are only set with `warning_check: true`; `id`, `mod` and `usn` are Anki's own and never set.  Values may be whole numbers or numeric strings.
+
+        The result, as in the reference: `false` when `keys` and `newValues` differ in length, or when a key is one of the protected ones above (`id`, `mod` and `usn` included) and `warning_check` is not `true`; otherwise `[true]` (one element for the whole call, however many keys), or `[[false, "reason"]]` when nothing was changed, e.g. `[[false, "Card was not found: 1"]]`.
 
         card: a card id.
         keys: the column names.
@@ -271,20 +276,23 @@ class CardActions:
         warning_check: allow the protected columns.
 
         Example: {"card": 1483959291685, "keys": ["flags", "odue"], "newValues": ["1", "-100"], "warning_check": true} -> [true]
+        Example: {"card": 1483959291685, "keys": ["flags", "odue"], "newValues": ["1", "-100"]} -> false
         """
         if len(keys) != len(newValues):
-            raise ActionError("setSpecificValueOfCard: 'keys' and 'newValues' must have the same length")
-        problem = _column_problem(keys, warning_check)
+            return False
+        if not warning_check and any(k in PROTECTED_COLUMNS + FIXED_COLUMNS for k in keys):
+            return False
+        if card not in card_rows(self.col, [card]):
+            return [[False, card_not_found(card)]]
+        problem = _column_problem(keys)
         if problem:
             return [[False, problem]]
         values = []
         for key, value in zip(keys, newValues):
-            try:
-                values.append(int(value))
-            except (TypeError, ValueError):
-                return [[False, f"setSpecificValueOfCard: {key} must be a whole number, got {value!r}"]]
-        if card not in card_rows(self.col, [card]):
-            return [[False, card_not_found(card)]]
+            number = _whole_number(value)
+            if number is None:
+                return [[False, f"setSpecificValueOfCard: {key} must be a whole number, got {json.dumps(value)}"]]
+            values.append(number)
         target = self.col.get_card(card)
         for key, value in zip(keys, values):
             setattr(target, key, value)
@@ -378,17 +386,29 @@ class CardActions:
         return True
 
 
-def _column_problem(keys: List[str], warning_check: bool) -> Optional[str]:
+def _column_problem(keys: List[str]) -> Optional[str]:
     for key in keys:
         if key in FIXED_COLUMNS:
             return f"setSpecificValueOfCard: {key} is maintained by Anki and cannot be set"
-        if key in PROTECTED_COLUMNS:
-            if not warning_check:
-                return (f"setSpecificValueOfCard: changing {key} can corrupt the card's "
-                        "scheduling; pass warning_check: true to do it anyway")
-        elif key not in FREE_COLUMNS:
+        if key not in FREE_COLUMNS + PROTECTED_COLUMNS:
             allowed = ", ".join(FREE_COLUMNS + PROTECTED_COLUMNS)
             return f"setSpecificValueOfCard: unknown column {key!r} (settable: {allowed})"
+    return None
+
+
+def _whole_number(value: Any) -> Optional[int]:
+    """`value` as an int: a whole number, or a string of one; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
     return None
 
 

@@ -291,25 +291,51 @@ def test_ease_factors(api, anki):
 def test_set_specific_value_of_card(api, anki):
     [cid] = add_cards(anki)
     assert api.call("setSpecificValueOfCard", card=cid, keys=["flags", "factor"],
-                    newValues=["1", 2700]) == [True]
+                    newValues=["1", 2700]) == [True]  # one element for the whole call
     assert (card(anki, cid)["flags"], card(anki, cid)["factor"]) == (1, 2700)
-    # the documented sample: odue is protected, so it needs warning_check
-    refused = api.call("setSpecificValueOfCard", card=cid, keys=["flags", "odue"],
-                       newValues=["2", "-100"])
-    assert refused[0][0] is False and "warning_check" in refused[0][1]
-    assert card(anki, cid)["flags"] == 1  # nothing changed
+    assert undo_name(anki) == "AnkiConnect: setSpecificValueOfCard"
     assert api.call("setSpecificValueOfCard", card=cid, keys=["flags", "odue"],
                     newValues=["2", "-100"], warning_check=True) == [True]
     assert (card(anki, cid)["flags"], card(anki, cid)["odue"]) == (2, -100)
-    assert undo_name(anki) == "AnkiConnect: setSpecificValueOfCard"
-    for keys, values in ((["id"], [5]), (["nonsense"], [1]), (["flags"], ["two"])):
-        [[ok, why]] = api.call("setSpecificValueOfCard", card=cid, keys=keys, newValues=values,
-                               warning_check=True)
-        assert ok is False and why
-    [[ok, why]] = api.call("setSpecificValueOfCard", card=99, keys=["flags"], newValues=[1])
-    assert ok is False and "99" in why
-    with pytest.raises(ApiError, match="same length"):
-        api.call("setSpecificValueOfCard", card=cid, keys=["flags"], newValues=[1, 2])
+    assert api.call("setSpecificValueOfCard", card=cid, keys=["due"], newValues=[7.0]) == [True]
+    assert card(anki, cid)["due"] == 7
+    assert api.call("setSpecificValueOfCard", card=cid, keys=[], newValues=[]) == [True]
+
+
+def test_set_specific_value_of_card_answers_as_the_reference(api, anki):
+    """Bare `false` for mismatched lists and for protected keys without
+    warning_check; `[[false, reason]]` for a failure after that."""
+    [cid] = add_cards(anki)
+    before = card(anki, cid)
+    # the documented sample without warning_check: odue is protected
+    assert api.request("setSpecificValueOfCard", card=cid, keys=["flags", "odue"],
+                       newValues=["1", "-100"]) == {"result": False, "error": None}
+    for key in ("did", "id", "ivl", "lapses", "left", "mod", "nid", "odid", "odue", "ord",
+                "queue", "reps", "type", "usn"):
+        for extra in ({}, {"warning_check": False}):
+            assert api.call("setSpecificValueOfCard", card=cid, keys=["flags", key],
+                            newValues=[1, 1], **extra) is False, key
+    # lengths that differ: false, whatever the keys
+    assert api.call("setSpecificValueOfCard", card=cid, keys=["flags"], newValues=[1, 2]) is False
+    assert api.call("setSpecificValueOfCard", card=cid, keys=[], newValues=[1]) is False
+    # the unknown card is named as the reference names it; lengths come first
+    assert api.call("setSpecificValueOfCard", card=99, keys=["flags"], newValues=[1]) == [
+        [False, "Card was not found: 99"]]
+    assert api.call("setSpecificValueOfCard", card=99, keys=["flags"], newValues=[]) is False
+    assert api.call("setSpecificValueOfCard", card=99, keys=["ivl"], newValues=[1]) is False
+    # failures after the checks: one [false, reason] for the whole call
+    for keys, values in ((["id"], [5]), (["mod"], [5]), (["usn"], [5]), (["nonsense"], [1]),
+                         (["flags"], ["two"]), (["flags"], [1.5]), (["flags"], [True]),
+                         (["flags", "due"], [1, None])):
+        reply = api.call("setSpecificValueOfCard", card=cid, keys=keys, newValues=values,
+                         warning_check=True)
+        assert len(reply) == 1 and reply[0][0] is False and reply[0][1], (keys, reply)
+    assert card(anki, cid) == before  # nothing changed by any of them
+    # parameters still have their declared types
+    with pytest.raises(ApiError, match="parameter 'keys' must be an array"):
+        api.call("setSpecificValueOfCard", card=cid, keys="flags", newValues=[1])
+    with pytest.raises(ApiError, match="parameter 'card' must be an integer"):
+        api.call("setSpecificValueOfCard", card=[cid], keys=["flags"], newValues=[1])
 
 
 # -- scheduling -------------------------------------------------------------------------
