@@ -45,15 +45,19 @@ def card_rows(col: Any, ids: Sequence[int]) -> Dict[int, CardRow]:
     return rows
 
 
-def required_card_rows(col: Any, ids: Sequence[int], action: str) -> Dict[int, CardRow]:
-    """Like card_rows, but an error naming the ids that are no cards."""
+def required_card_rows(col: Any, ids: Sequence[int]) -> Dict[int, CardRow]:
+    """Like card_rows, but the reference's error for the first id (in the
+    order given) that is no card: `Card was not found: <id>`."""
     rows = card_rows(col, ids)
-    missing = [cid for cid in unique(ids) if cid not in rows]
-    if missing:
-        shown = ", ".join(str(cid) for cid in missing[:10])
-        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        raise ActionError(f"{action}: no card with id {shown}{more}")
+    for cid in ids:
+        if cid not in rows:
+            raise ActionError(card_not_found(cid))
     return rows
+
+
+def card_not_found(cid: int) -> str:
+    """The reference's wording for an id that is no card (clients match it)."""
+    return f"Card was not found: {cid}"
 
 
 def revlog_by_card(col: Any, ids: Sequence[int], columns: str) -> Dict[int, List[tuple]]:

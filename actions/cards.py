@@ -8,15 +8,17 @@ sync stay right.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from anki.errors import DBError, SearchError
 
 from .. import compat
 from ..util import ActionError, action
-from .card_data import CardInfoBuilder, card_rows, required_card_rows, revlog_by_card
+from .card_data import (CardInfoBuilder, card_not_found, card_rows, required_card_rows,
+                        revlog_by_card)
 from .sql_ids import unique
 from .field_search import find_cards
 
@@ -33,7 +35,9 @@ LONG_STEP_SECS = 20 * 60
 FREE_COLUMNS = ("due", "factor", "flags")
 PROTECTED_COLUMNS = ("did", "ivl", "lapses", "left", "nid", "odid", "odue", "ord",
                      "queue", "reps", "type")
-#: columns Anki itself maintains
+#: columns Anki itself maintains: never set, but like the protected ones,
+#: without `warning_check` the answer is `false` (the reference's list of
+#: protected keys has them too)
 FIXED_COLUMNS = ("id", "mod", "usn")
 
 DUE_DATE = re.compile(r"^\d+(-\d+)?!?$")
@@ -118,11 +122,13 @@ class CardActions:
 
         card: a card id.
 
+        An id that is no card is an error: `Card was not found: <id>`.
+
         Example: {"card": 1483959293217} -> true
         """
         row = card_rows(self.col, [card]).get(card)
         if row is None:
-            raise ActionError(f"suspended: no card with id {card}")
+            raise ActionError(card_not_found(card))
         return row.queue == QUEUE_SUSPENDED
 
     @action()
@@ -137,17 +143,17 @@ class CardActions:
         return [rows[cid].queue == QUEUE_SUSPENDED if cid in rows else None for cid in cards]
 
     @action()
-    def areDue(self, cards: List[int]) -> List[Optional[bool]]:
-        """Whether each card is due now; `null` for an id that is no card.
+    def areDue(self, cards: List[int]) -> List[bool]:
+        """Whether each card is due now.
 
         New cards are due; review cards are due on their day (by the collection's own day cutoff); learning cards whose current step is over 20 minutes are due once their time has come, shorter steps already within Anki's learn-ahead limit, as the reviewer shows them.  Suspended and buried cards are not due.
 
-        cards: card ids.
+        cards: card ids; one that is no card is an error, `Card was not found: <id>` (the first such id).
 
         Example: {"cards": [1483959291685, 1483959293217]} -> [false, true]
         """
         col = self.col
-        rows = card_rows(col, cards)
+        rows = required_card_rows(col, cards)
         learning = [cid for cid, row in rows.items() if row.queue in (QUEUE_LEARN, QUEUE_PREVIEW)]
         last_ivl = {cid: log[-1][0] for cid, log in revlog_by_card(col, learning, "ivl").items()}
         today = col.sched.today
@@ -166,13 +172,13 @@ class CardActions:
                 return row.due <= now + learn_ahead
             return False
 
-        return [due(rows[cid]) if cid in rows else None for cid in cards]
+        return [due(rows[cid]) for cid in cards]
 
     @action()
     def getIntervals(self, cards: List[int], complete: bool = False) -> List[Any]:
         """Each card's latest interval, or with `complete` all its intervals so far.
 
-        Intervals come from the review log: negative numbers are seconds (learning steps), positive ones days.  A new card's latest interval is 0; a card without review history has its current interval.  `null` for an id that is no card.
+        Intervals come from the review log: negative numbers are seconds (learning steps), positive ones days.  A new card's latest interval is 0; a card without review history has its current interval.  An id that is no card is an error, `Card was not found: <id>`; with `complete` it has no history: `[]`.
 
         cards: card ids.
         complete: give every interval of each card's history (oldest first) instead of the latest.
@@ -180,13 +186,13 @@ class CardActions:
         Example: {"cards": [1502298033753, 1502298036657]} -> [-14400, 3]
         Example: {"cards": [1502298033753, 1502298036657], "complete": true} -> [[-120, -180, -240, -300, -360, -14400], [-120, -180, -240, -300, -360, -14400, 1, 3]]
         """
-        rows = card_rows(self.col, cards)
+        rows = card_rows(self.col, cards) if complete else required_card_rows(self.col, cards)
         logs = revlog_by_card(self.col, list(rows), "ivl")
 
         def intervals(cid: int) -> Any:
             row = rows.get(cid)
             if row is None:
-                return None
+                return []
             history = [entry[0] for entry in logs.get(cid, ())]
             if complete:
                 return history
@@ -201,11 +207,11 @@ class CardActions:
     def suspend(self, cards: List[int]) -> bool:
         """Suspend cards; `false` if every one of them was suspended already.
 
-        cards: card ids (each must exist).
+        cards: card ids; one that is no card is an error, `Card was not found: <id>` (the first such id), and nothing is suspended.
 
         Example: {"cards": [1483959291685, 1483959293217]} -> true
         """
-        rows = required_card_rows(self.col, cards, "suspend")
+        rows = required_card_rows(self.col, cards)
         todo = [cid for cid, row in rows.items() if row.queue != QUEUE_SUSPENDED]
         if not todo:
             return False
@@ -216,11 +222,11 @@ class CardActions:
     def unsuspend(self, cards: List[int]) -> bool:
         """Unsuspend cards; `true` if at least one of them was suspended, else `false`.
 
-        cards: card ids (each must exist).
+        cards: card ids; one that is no card is an error, `Card was not found: <id>` (the first such id), and nothing is unsuspended.
 
         Example: {"cards": [1483959291685, 1483959293217]} -> true
         """
-        rows = required_card_rows(self.col, cards, "unsuspend")
+        rows = required_card_rows(self.col, cards)
         todo = [cid for cid, row in rows.items() if row.queue == QUEUE_SUSPENDED]
         if not todo:
             return False
@@ -257,10 +263,12 @@ class CardActions:
     @action(write=True)
     def setSpecificValueOfCard(
         self, card: int, keys: List[str], newValues: List[Any], warning_check: bool = False
-    ) -> List[Any]:
+    ) -> Union[bool, List[Any]]:
         """Set columns of one card directly (see AnkiDroid's database structure wiki for their meaning).
 
-        `due`, `factor` and `flags` may always be set; `did`, `ivl`, `lapses`, `left`, `nid`, `odid`, `odue`, `ord`, `queue`, `reps` and `type` can corrupt scheduling and are only set with `warning_check: true`.  Values may be numbers or numeric strings.  The result is `[true]`, or `[[false, "reason"]]` when nothing was changed.
+        `due`, `factor` and `flags` may always be set.  `did`, `ivl`, `lapses`, `left`, `nid`, `odid`, `odue`, `ord`, `queue`, `reps` and `type` can corrupt scheduling and are only set with `warning_check: true`; `id`, `mod` and `usn` are Anki's own and never set.  Values may be whole numbers or numeric strings.
+
+        The result, as in the reference: `false` when `keys` and `newValues` differ in length, or when a key is one of the protected ones above (`id`, `mod` and `usn` included) and `warning_check` is not `true`; otherwise `[true]` (one element for the whole call, however many keys), or `[[false, "reason"]]` when nothing was changed, e.g. `[[false, "Card was not found: 1"]]`.
 
         card: a card id.
         keys: the column names.
@@ -268,20 +276,23 @@ class CardActions:
         warning_check: allow the protected columns.
 
         Example: {"card": 1483959291685, "keys": ["flags", "odue"], "newValues": ["1", "-100"], "warning_check": true} -> [true]
+        Example: {"card": 1483959291685, "keys": ["flags", "odue"], "newValues": ["1", "-100"]} -> false
         """
         if len(keys) != len(newValues):
-            raise ActionError("setSpecificValueOfCard: 'keys' and 'newValues' must have the same length")
-        problem = _column_problem(keys, warning_check)
+            return False
+        if not warning_check and any(k in PROTECTED_COLUMNS + FIXED_COLUMNS for k in keys):
+            return False
+        if card not in card_rows(self.col, [card]):
+            return [[False, card_not_found(card)]]
+        problem = _column_problem(keys)
         if problem:
             return [[False, problem]]
         values = []
         for key, value in zip(keys, newValues):
-            try:
-                values.append(int(value))
-            except (TypeError, ValueError):
-                return [[False, f"setSpecificValueOfCard: {key} must be a whole number, got {value!r}"]]
-        if card not in card_rows(self.col, [card]):
-            return [[False, f"setSpecificValueOfCard: no card with id {card}"]]
+            number = _whole_number(value)
+            if number is None:
+                return [[False, f"setSpecificValueOfCard: {key} must be a whole number, got {json.dumps(value)}"]]
+            values.append(number)
         target = self.col.get_card(card)
         for key, value in zip(keys, values):
             setattr(target, key, value)
@@ -296,12 +307,13 @@ class CardActions:
     def forgetCards(self, cards: List[int]) -> None:
         """Reset cards to new, as Anki's Forget does (keeping reps and lapses; a card's old new-queue position is restored when it had one).
 
-        cards: card ids (each must exist).
+        cards: card ids; ids that are no cards are skipped.
 
         Example: {"cards": [1498938915662, 1502098034048]} -> null
         """
-        ids = list(required_card_rows(self.col, cards, "forgetCards"))
-        self.col.sched.schedule_cards_as_new(ids, restore_position=True, reset_counts=False)
+        ids = list(card_rows(self.col, cards))
+        if ids:
+            self.col.sched.schedule_cards_as_new(ids, restore_position=True, reset_counts=False)
 
     @action(write=True)
     def relearnCards(self, cards: List[int]) -> None:
@@ -309,12 +321,12 @@ class CardActions:
 
         Their interval, ease and memory state stay (answering decides the new interval); suspended or buried cards come back.  New cards have nothing to relearn and stay new.
 
-        cards: card ids (each must exist).
+        cards: card ids; ids that are no cards are skipped.
 
         Example: {"cards": [1498938915662, 1502098034048]} -> null
         """
         col = self.col
-        rows = required_card_rows(col, cards, "relearnCards")
+        rows = card_rows(col, cards)
         now = int(time.time())
         steps: Dict[int, int] = {}
         changed = []
@@ -361,29 +373,42 @@ class CardActions:
 
         days: `"0"` is today, `"1"` tomorrow; a range `"3-7"` picks a random day in it; a trailing `!` (`"1!"`) also sets the interval to that many days.
 
-        cards: card ids (each must exist).
+        cards: card ids; ids that are no cards are skipped (the result is still `true`).
 
         Example: {"cards": [1483959291685], "days": "3-7"} -> true
         """
         if not DUE_DATE.match(days):
             raise ActionError(
                 f"setDueDate: days must look like \"0\", \"1!\" or \"3-7\", got {days!r}")
-        ids = list(required_card_rows(self.col, cards, "setDueDate"))
-        self.col.sched.set_due_date(ids, days)
+        ids = list(card_rows(self.col, cards))
+        if ids:
+            self.col.sched.set_due_date(ids, days)
         return True
 
 
-def _column_problem(keys: List[str], warning_check: bool) -> Optional[str]:
+def _column_problem(keys: List[str]) -> Optional[str]:
     for key in keys:
         if key in FIXED_COLUMNS:
             return f"setSpecificValueOfCard: {key} is maintained by Anki and cannot be set"
-        if key in PROTECTED_COLUMNS:
-            if not warning_check:
-                return (f"setSpecificValueOfCard: changing {key} can corrupt the card's "
-                        "scheduling; pass warning_check: true to do it anyway")
-        elif key not in FREE_COLUMNS:
+        if key not in FREE_COLUMNS + PROTECTED_COLUMNS:
             allowed = ", ".join(FREE_COLUMNS + PROTECTED_COLUMNS)
             return f"setSpecificValueOfCard: unknown column {key!r} (settable: {allowed})"
+    return None
+
+
+def _whole_number(value: Any) -> Optional[int]:
+    """`value` as an int: a whole number, or a string of one; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
     return None
 
 

@@ -30,14 +30,6 @@ class DeckActions:
     def _deck_dict(self, name: str) -> Dict[str, Any]:
         return self.col.decks.get_legacy(self._deck_id(name))
 
-    def _check_cards_exist(self, cards: List[int]) -> None:
-        if not cards:
-            return
-        found = set(self.col.db.list(f"select id from cards where id in {ids2str(cards)}"))
-        missing = [c for c in cards if c not in found]
-        if missing:
-            raise ActionError(f"card was not found: {missing[0]}")
-
     def _normal_deck(self, name: str, action_name: str) -> int:
         """Get or create the normal deck `name` (and its parents)."""
         if not name.strip():
@@ -86,7 +78,7 @@ class DeckActions:
     def getDecks(self, cards: List[int]) -> Dict[str, List[int]]:
         """Group cards by the deck they are in now.
 
-        cards: card ids; an id that is no card is an error.
+        cards: card ids; an id that is no card is listed under the Default deck, as the reference does.
 
         A card in a filtered deck is listed under the filtered deck.
 
@@ -98,9 +90,8 @@ class DeckActions:
         names = {d.id: d.name for d in self.col.decks.all_names_and_ids()}
         result: Dict[str, List[int]] = {}
         for cid in dict.fromkeys(cards):  # each card once, in the order given
-            if cid not in rows:
-                raise ActionError(f"card was not found: {cid}")
-            result.setdefault(names.get(rows[cid], str(rows[cid])), []).append(cid)
+            did = rows.get(cid, DEFAULT_DECK_ID)  # the reference's decks.get(None): Default
+            result.setdefault(names.get(did, str(did)), []).append(cid)
         return result
 
     @action(write=True)
@@ -127,7 +118,7 @@ class DeckActions:
     def changeDeck(self, cards: List[int], deck: str) -> None:
         """Move cards to a deck, creating the deck if it does not exist yet.
 
-        cards: card ids; an id that is no card is an error (nothing moves).
+        cards: card ids; ids that are no cards are skipped (the deck is still created).
         deck: the target deck's full name; it cannot be a filtered deck.
 
         Cards that are in a filtered deck leave it first (as Anki's Change
@@ -135,10 +126,10 @@ class DeckActions:
 
         Example: {"cards": [1502098034045, 1502098034048, 1502298033753], "deck": "Japanese::JLPT N3"} -> null
         """
-        self._check_cards_exist(cards)
         did = self._normal_deck(deck, "changeDeck")
-        if cards:
-            self.col.set_deck(list(dict.fromkeys(cards)), did)  # Anki refuses repeats
+        found = self.col.db.list(f"select id from cards where id in {ids2str(cards)}") if cards else []
+        if found:
+            self.col.set_deck(found, did)
         return None
 
     @action(write=True)

@@ -370,13 +370,12 @@ class ModelActions:
 
         modelName: the note type's name.
         templateName: the template's name.
-        index: its new position, from 0 to the number of templates - 1.
+        index: its new position, as Python's `list.insert` takes it once the template is taken out of the list: 0 is first; the number of templates or more puts it last; a negative index counts from the end of the other templates (-1: before the last of them).
 
         Example: {"modelName": "Basic (and reversed card)", "templateName": "Card 2", "index": 0} -> null
         """
         notetype = self._editable_model(modelName)
         tmpl = self._template(notetype, templateName)
-        _check_index(index, len(notetype["tmpls"]) - 1, "modelTemplateReposition")
         self.col.models.reposition_template(notetype, tmpl, index)
         self._save(notetype)
         return None
@@ -413,7 +412,7 @@ class ModelActions:
 
         modelName: the note type's name.
         fieldName: the new field's name (unused in this note type).
-        index: its position, 0 is first (default: last).
+        index: its position, as Python's `list.insert` takes it: 0 is first; the number of fields or more (or no index) puts it last; a negative index counts from the end (-1: before the last field).
 
         Example: {"modelName": "Basic", "fieldName": "Notes", "index": 2} -> null
         """
@@ -421,11 +420,9 @@ class ModelActions:
         _check_field_name(
             fieldName, "modelFieldAdd: fieldName", [f["name"] for f in notetype["flds"]], model=modelName
         )
-        count = len(notetype["flds"])
-        if index is not None:
-            _check_index(index, count, "modelFieldAdd")
         field = self.col.models.new_field(fieldName)
-        notetype["flds"].insert(count if index is None else index, field)
+        fields = notetype["flds"]
+        fields.insert(len(fields) if index is None else index, field)
         self._save(notetype)
         return None
 
@@ -453,13 +450,13 @@ class ModelActions:
 
         modelName: the note type's name.
         fieldName: the field's name.
-        index: its new position, from 0 to the number of fields - 1.
+        index: its new position, as Python's `list.insert` takes it once the field is taken out of the list: 0 is first; the number of fields or more puts it last (so index 2 moves the first of two fields to the end); a negative index counts from the end of the other fields (-1: before the last of them).
 
         Example: {"modelName": "Basic", "fieldName": "Back", "index": 0} -> null
+        Example: {"modelName": "Basic", "fieldName": "Front", "index": 2} -> null
         """
         notetype = self._editable_model(modelName)
         field = self._field(notetype, fieldName)
-        _check_index(index, len(notetype["flds"]) - 1, "modelFieldReposition")
         self.col.models.reposition_field(notetype, field, index)
         self._save(notetype)
         return None
@@ -591,11 +588,6 @@ def _check_template_keys(
             raise ActionError(f"{where} has an unknown key {key!r} (expected {', '.join(allowed)})")
         if not isinstance(value, str):
             raise ActionError(f"{where}.{key} must be a string")
-
-
-def _check_index(index: int, last: int, action_name: str) -> None:
-    if not 0 <= index <= last:
-        raise ActionError(f"{action_name}: index must be from 0 to {last}, got {index}")
 
 
 def _model_key(model: Dict[str, Any], key: str, action_name: str, allow_empty: bool = False) -> str:

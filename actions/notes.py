@@ -510,7 +510,7 @@ def _get_note(col: Any, nid: int) -> Any:
     try:
         return col.get_note(nid)
     except Exception:
-        raise ActionError(f"note was not found: {nid}") from None
+        raise ActionError(f"Note was not found: {nid}") from None
 
 
 def _search(find: Any, query: str, name: str) -> List[int]:

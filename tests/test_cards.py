@@ -44,6 +44,13 @@ def undo(anki):
     anki.driver("mw.col.undo(); result = True")
 
 
+def error_of(api, action, **params):
+    """The whole error text of a request that must fail."""
+    reply = api.request(action, **params)
+    assert reply["result"] is None and reply["error"], reply
+    return reply["error"]
+
+
 @pytest.fixture
 def deck_options(anki):
     """Change the Default options group for a test; restored afterwards."""
@@ -178,10 +185,35 @@ def test_suspend_and_unsuspend_documented_booleans(api, anki):
     assert api.call("unsuspend", cards=[a]) is False  # not suspended before: false, not null
     assert api.call("areSuspended", cards=[a, b]) == [False, True]
     assert card(anki, a)["queue"] == 0
-    with pytest.raises(ApiError, match="suspend: no card with id 77"):
-        api.call("suspend", cards=[a, 77])
-    with pytest.raises(ApiError, match="suspended: no card with id 77"):
-        api.call("suspended", card=77)
+
+
+def test_unknown_cards_are_named_in_the_references_words(api, anki):
+    """The reference's own test: suspend with cards [-123] fails with
+    "Card was not found"; every action that refuses an unknown card says it
+    that way, naming the first unknown id, and changes nothing."""
+    a, b = add_cards(anki, 2)
+    api.call("suspend", cards=[b])
+    assert error_of(api, "suspend", cards=[-123]) == "Card was not found: -123"
+    assert error_of(api, "suspend", cards=[a, 77, 78]) == "Card was not found: 77"
+    assert error_of(api, "suspend", cards=[b, 77]) == "Card was not found: 77"
+    assert error_of(api, "unsuspend", cards=[b, 77]) == "Card was not found: 77"
+    assert error_of(api, "suspended", card=77) == "Card was not found: 77"
+    assert error_of(api, "suspended", card=0) == "Card was not found: 0"
+    assert error_of(api, "areDue", cards=[a, 77]) == "Card was not found: 77"
+    assert error_of(api, "getIntervals", cards=[a, 77]) == "Card was not found: 77"
+    assert api.call("areSuspended", cards=[a, b]) == [False, True]  # nothing changed
+    # where the reference answers instead, so does this one
+    assert api.call("areSuspended", cards=[a, 77]) == [False, None]
+    assert api.call("getIntervals", cards=[a, 77], complete=True) == [[], []]
+    assert api.call("getEaseFactors", cards=[a, 77]) == [card(anki, a)["factor"], None]
+    assert api.call("cardsInfo", cards=[77]) == [{}]
+    assert api.call("cardsModTime", cards=[77]) == [{}]
+    assert api.call("cardsToNotes", cards=[77]) == []
+    assert api.call("getReviewsOfCards", cards=[77]) == {"77": []}
+    assert api.call("setEaseFactors", cards=[77], easeFactors=[2000]) == [False]
+    assert api.call("answerCards", answers=[{"cardId": 77, "ease": 3}]) == [False]
+    assert api.call("setSpecificValueOfCard", card=77, keys=["flags"], newValues=[1]) == [
+        [False, "Card was not found: 77"]]
 
 
 def test_unsuspend_leaves_buried_cards_buried(api, anki):
@@ -212,8 +244,8 @@ def test_are_due(api, anki, deck_options):
     deck_options("conf['new']['delays'] = [45.0, 1440.0]")
     anki_answer(anki, long_step, 1)  # Again: the 45 minute step, not due before its time
     api.call("suspend", cards=[suspended])
-    assert api.call("areDue", cards=[new, short, review, long_step, suspended, 3]) == [
-        True, True, False, False, False, None]
+    assert api.call("areDue", cards=[new, short, review, long_step, suspended]) == [
+        True, True, False, False, False]
     # a learning card with a long step is due once its time has passed
     anki.driver(f"c = mw.col.get_card({long_step}); c.due = {int(time.time()) - 5}; "
                 "mw.col.update_card(c); result = True")
@@ -229,9 +261,9 @@ def test_get_intervals(api, anki):
     anki_answer(anki, learning, 3)  # 10 minute step
     api.call("answerCards", answers=[{"cardId": graduated, "ease": 1}, {"cardId": graduated, "ease": 3},
                                      {"cardId": graduated, "ease": 3}])
-    assert api.call("getIntervals", cards=[new, learning, graduated, 5]) == [0, -600, 1, None]
+    assert api.call("getIntervals", cards=[new, learning, graduated]) == [0, -600, 1]
     assert api.call("getIntervals", cards=[new, learning, graduated, 5], complete=True) == [
-        [], [-600], [-60, -600, 1], None]
+        [], [-600], [-60, -600, 1], []]
     # a forgotten card is new again: latest interval 0, its history kept
     api.call("forgetCards", cards=[graduated])
     assert api.call("getIntervals", cards=[graduated]) == [0]
@@ -259,25 +291,51 @@ def test_ease_factors(api, anki):
 def test_set_specific_value_of_card(api, anki):
     [cid] = add_cards(anki)
     assert api.call("setSpecificValueOfCard", card=cid, keys=["flags", "factor"],
-                    newValues=["1", 2700]) == [True]
+                    newValues=["1", 2700]) == [True]  # one element for the whole call
     assert (card(anki, cid)["flags"], card(anki, cid)["factor"]) == (1, 2700)
-    # the documented sample: odue is protected, so it needs warning_check
-    refused = api.call("setSpecificValueOfCard", card=cid, keys=["flags", "odue"],
-                       newValues=["2", "-100"])
-    assert refused[0][0] is False and "warning_check" in refused[0][1]
-    assert card(anki, cid)["flags"] == 1  # nothing changed
+    assert undo_name(anki) == "AnkiConnect: setSpecificValueOfCard"
     assert api.call("setSpecificValueOfCard", card=cid, keys=["flags", "odue"],
                     newValues=["2", "-100"], warning_check=True) == [True]
     assert (card(anki, cid)["flags"], card(anki, cid)["odue"]) == (2, -100)
-    assert undo_name(anki) == "AnkiConnect: setSpecificValueOfCard"
-    for keys, values in ((["id"], [5]), (["nonsense"], [1]), (["flags"], ["two"])):
-        [[ok, why]] = api.call("setSpecificValueOfCard", card=cid, keys=keys, newValues=values,
-                               warning_check=True)
-        assert ok is False and why
-    [[ok, why]] = api.call("setSpecificValueOfCard", card=99, keys=["flags"], newValues=[1])
-    assert ok is False and "99" in why
-    with pytest.raises(ApiError, match="same length"):
-        api.call("setSpecificValueOfCard", card=cid, keys=["flags"], newValues=[1, 2])
+    assert api.call("setSpecificValueOfCard", card=cid, keys=["due"], newValues=[7.0]) == [True]
+    assert card(anki, cid)["due"] == 7
+    assert api.call("setSpecificValueOfCard", card=cid, keys=[], newValues=[]) == [True]
+
+
+def test_set_specific_value_of_card_answers_as_the_reference(api, anki):
+    """Bare `false` for mismatched lists and for protected keys without
+    warning_check; `[[false, reason]]` for a failure after that."""
+    [cid] = add_cards(anki)
+    before = card(anki, cid)
+    # the documented sample without warning_check: odue is protected
+    assert api.request("setSpecificValueOfCard", card=cid, keys=["flags", "odue"],
+                       newValues=["1", "-100"]) == {"result": False, "error": None}
+    for key in ("did", "id", "ivl", "lapses", "left", "mod", "nid", "odid", "odue", "ord",
+                "queue", "reps", "type", "usn"):
+        for extra in ({}, {"warning_check": False}):
+            assert api.call("setSpecificValueOfCard", card=cid, keys=["flags", key],
+                            newValues=[1, 1], **extra) is False, key
+    # lengths that differ: false, whatever the keys
+    assert api.call("setSpecificValueOfCard", card=cid, keys=["flags"], newValues=[1, 2]) is False
+    assert api.call("setSpecificValueOfCard", card=cid, keys=[], newValues=[1]) is False
+    # the unknown card is named as the reference names it; lengths come first
+    assert api.call("setSpecificValueOfCard", card=99, keys=["flags"], newValues=[1]) == [
+        [False, "Card was not found: 99"]]
+    assert api.call("setSpecificValueOfCard", card=99, keys=["flags"], newValues=[]) is False
+    assert api.call("setSpecificValueOfCard", card=99, keys=["ivl"], newValues=[1]) is False
+    # failures after the checks: one [false, reason] for the whole call
+    for keys, values in ((["id"], [5]), (["mod"], [5]), (["usn"], [5]), (["nonsense"], [1]),
+                         (["flags"], ["two"]), (["flags"], [1.5]), (["flags"], [True]),
+                         (["flags", "due"], [1, None])):
+        reply = api.call("setSpecificValueOfCard", card=cid, keys=keys, newValues=values,
+                         warning_check=True)
+        assert len(reply) == 1 and reply[0][0] is False and reply[0][1], (keys, reply)
+    assert card(anki, cid) == before  # nothing changed by any of them
+    # parameters still have their declared types
+    with pytest.raises(ApiError, match="parameter 'keys' must be an array"):
+        api.call("setSpecificValueOfCard", card=cid, keys="flags", newValues=[1])
+    with pytest.raises(ApiError, match="parameter 'card' must be an integer"):
+        api.call("setSpecificValueOfCard", card=[cid], keys=["flags"], newValues=[1])
 
 
 # -- scheduling -------------------------------------------------------------------------
@@ -296,8 +354,10 @@ def test_forget_cards(api, anki):
     assert undo_name(anki) == "AnkiConnect: forgetCards"
     undo(anki)
     assert card(anki, second)["type"] == 2
-    with pytest.raises(ApiError, match="no card with id 4"):
-        api.call("forgetCards", cards=[4])
+    # ids that are no cards are skipped, as the reference does
+    assert api.call("forgetCards", cards=[4, second]) is None
+    assert card(anki, second)["type"] == 0 and card(anki, first)["type"] == 2
+    assert api.call("forgetCards", cards=[4]) is None
 
 
 def test_relearn_cards(api, anki):
@@ -311,6 +371,7 @@ def test_relearn_cards(api, anki):
     assert after["ivl"] == before["ivl"] and after["factor"] == before["factor"]
     assert after["left"] % 1000 == 1  # the default options have one relearning step
     assert card(anki, new)["type"] == 0
+    assert api.call("relearnCards", cards=[5]) is None  # no card: skipped, as the reference does
     assert api.call("areDue", cards=[review]) == [True]
     assert api.call("findCards", query="is:learn") == [review]
     # answering it goes on through Anki's relearning
@@ -373,8 +434,10 @@ def test_set_due_date(api, anki):
     for bad in ("tomorrow", "-1", "3..7", ""):
         with pytest.raises(ApiError, match="setDueDate: days"):
             api.call("setDueDate", cards=[a], days=bad)
-    with pytest.raises(ApiError, match="no card with id 6"):
-        api.call("setDueDate", cards=[a, 6], days="1")
+    # ids that are no cards are skipped, as the reference does
+    assert api.call("setDueDate", cards=[a, 6], days="1") is True
+    assert card(anki, a)["due"] == today + 1
+    assert api.call("setDueDate", cards=[6], days="1") is True
 
 
 def test_reviewer_moves_on_when_its_card_is_answered_or_suspended(api, anki):

@@ -102,7 +102,9 @@ def test_get_decks_groups_cards_by_deck(anki, api):
     result = api.call("getDecks", cards=n3 + default)
     assert result == {"Default": default, "Japanese::JLPT N3": n3}
     assert api.call("getDecks", cards=[]) == {}
-    assert error_of(api, "getDecks", cards=[default[0], 42]) == "card was not found: 42"
+    # as in the reference, an id that is no card is listed under the Default deck
+    assert api.call("getDecks", cards=[n3[0], 42, default[0]]) == {
+        "Japanese::JLPT N3": [n3[0]], "Default": [42, default[0]]}
 
 
 def test_change_deck_moves_cards_and_creates_deck(anki, api):
@@ -126,13 +128,16 @@ def test_change_deck_takes_cards_out_of_filtered_deck(anki, api):
     assert rows[cids[1]] == [fid, 1]
 
 
-def test_change_deck_refuses_filtered_target_and_unknown_cards(anki, api):
+def test_change_deck_refuses_filtered_target_skips_unknown_cards(anki, api):
     cids = add_cards(anki, 2)
     api.call("createFilteredDeck", name="Cram", searchTerms=[{"search": "deck:Default", "limit": 1}])
     message = error_of(api, "changeDeck", cards=cids, deck="Cram")
     assert message == "changeDeck: Cram is a filtered deck"
-    assert error_of(api, "changeDeck", cards=[cids[0], 99], deck="Other") == "card was not found: 99"
-    assert "Other" not in api.call("deckNames")  # nothing happened
+    # as in the reference, ids that are no cards are skipped (the deck is still made)
+    assert api.call("changeDeck", cards=[cids[0], 99], deck="Other") is None
+    assert api.call("getDecks", cards=cids[:1]) == {"Other": cids[:1]}
+    assert api.call("changeDeck", cards=[98], deck="Empty") is None
+    assert "Empty" in api.call("deckNames")
     message = error_of(api, "changeDeck", cards="1", deck="X")
     assert message.startswith("changeDeck: parameter 'cards' must be an array")
 

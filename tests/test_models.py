@@ -278,8 +278,6 @@ def test_model_template_errors_name_the_template(api):
     assert error_of(api, "modelTemplateReposition", modelName="Custom", templateName="Nope",
                     index=0) == expected
     assert error_of(api, "modelTemplateRemove", modelName="Custom", templateName="Nope") == expected
-    assert "index must be from 0 to 0" in error_of(api, "modelTemplateReposition", modelName="Custom",
-                                                   templateName="Card 1", index=1)
     assert error_of(api, "modelTemplateRename", modelName="Foo", oldTemplateName="Card 1",
                     newTemplateName="X") == "model was not found: Foo"
 
@@ -330,13 +328,85 @@ def test_model_field_errors(api):
     message = error_of(api, "modelFieldRemove", modelName="Custom", fieldName="Only")
     assert message.startswith("modelFieldRemove:") and "only field" in message
     assert "field already exists" in error_of(api, "modelFieldAdd", modelName="Custom", fieldName="only")
-    assert "index must be from 0 to 1" in error_of(api, "modelFieldAdd", modelName="Custom",
-                                                   fieldName="New", index=5)
     assert "cannot contain" in error_of(api, "modelFieldAdd", modelName="Custom", fieldName="a:b")
     message = error_of(api, "modelFieldSetFontSize", modelName="Custom", fieldName="Only", fontSize="big")
     assert message.startswith("modelFieldSetFontSize: parameter 'fontSize' must be an integer")
     assert "positive" in error_of(api, "modelFieldSetFontSize", modelName="Custom", fieldName="Only", fontSize=0)
     assert api.call("modelFieldNames", modelName="Custom") == ["Only"]
+
+
+def test_model_field_reposition_takes_indexes_as_list_insert(api):
+    """As in the reference (Anki's reposition_field is Python's list.insert
+    after taking the field out): the number of fields or more moves the
+    field last, a negative index counts from the end; the notes' contents
+    move with their fields."""
+    make_model(api)
+    nid = api.call("addNote", note={"deckName": "Default", "modelName": "Custom",
+                                    "fields": {"Question": "q", "Answer": "a"}})
+
+    def move(field, index):
+        assert api.call("modelFieldReposition", modelName="Custom", fieldName=field,
+                        index=index) is None
+        names = api.call("modelFieldNames", modelName="Custom")
+        [note] = api.call("notesInfo", notes=[nid])
+        assert {n: note["fields"][n] for n in names} == {
+            n: {"value": {"Question": "q", "Answer": "a"}.get(n, ""), "order": i}
+            for i, n in enumerate(names)}
+        return names
+
+    # the reference's own test: index 2 of a 2-field type moves the field last
+    assert move("Question", 2) == ["Answer", "Question"]
+    assert move("Question", 0) == ["Question", "Answer"]
+    assert move("Question", 10) == ["Answer", "Question"]
+    assert move("Question", 1) == ["Answer", "Question"]  # where it is: unchanged
+    api.call("modelFieldAdd", modelName="Custom", fieldName="Hint")
+    assert api.call("modelFieldNames", modelName="Custom") == ["Answer", "Question", "Hint"]
+    assert move("Answer", 3) == ["Question", "Hint", "Answer"]
+    assert move("Answer", -1) == ["Question", "Answer", "Hint"]  # before the last of the others
+    assert move("Hint", -2) == ["Hint", "Question", "Answer"]
+    assert move("Answer", -10) == ["Answer", "Hint", "Question"]
+    assert move("Question", -1) == ["Answer", "Question", "Hint"]
+
+
+def test_model_field_add_index_as_list_insert(api):
+    make_model(api, fields=("One",), templates=[{"Front": "{{One}}", "Back": ""}])
+
+    def add(field, **index):
+        assert api.call("modelFieldAdd", modelName="Custom", fieldName=field, **index) is None
+        return api.call("modelFieldNames", modelName="Custom")
+
+    assert add("Two", index=1) == ["One", "Two"]  # index = the number of fields: last
+    assert add("Three", index=5) == ["One", "Two", "Three"]
+    assert add("Four", index=-1) == ["One", "Two", "Four", "Three"]  # before the last field
+    assert add("Five", index=-10) == ["Five", "One", "Two", "Four", "Three"]
+    assert add("Six", index=0) == ["Six", "Five", "One", "Two", "Four", "Three"]
+    assert add("Seven") == ["Six", "Five", "One", "Two", "Four", "Three", "Seven"]
+    assert "must be an integer" in error_of(api, "modelFieldAdd", modelName="Custom",
+                                            fieldName="Eight", index=1.5)
+    assert "Eight" not in api.call("modelFieldNames", modelName="Custom")
+
+
+def test_model_template_reposition_index_as_list_insert(api):
+    make_model(api, templates=[
+        {"Name": "A", "Front": "{{Question}}", "Back": "1"},
+        {"Name": "B", "Front": "{{Answer}}", "Back": "2"},
+        {"Name": "C", "Front": "{{Question}}{{Answer}}", "Back": "3"}])
+
+    def move(name, index):
+        assert api.call("modelTemplateReposition", modelName="Custom", templateName=name,
+                        index=index) is None
+        templates = api.call("modelTemplates", modelName="Custom")
+        assert templates[name]["Back"] == {"A": "1", "B": "2", "C": "3"}[name]
+        return list(templates)
+
+    assert move("A", 3) == ["B", "C", "A"]  # index = the number of templates: last
+    assert move("A", 0) == ["A", "B", "C"]
+    assert move("A", 99) == ["B", "C", "A"]
+    assert move("B", -1) == ["C", "B", "A"]
+    assert move("A", -5) == ["A", "C", "B"]
+    assert move("B", 2) == ["A", "C", "B"]  # where it is: unchanged
+    assert "must be an integer" in error_of(api, "modelTemplateReposition", modelName="Custom",
+                                            templateName="A", index="1")
 
 
 def test_model_field_font_size_description(api):

@@ -263,7 +263,7 @@ def test_update_note_fields_returns_exactly_null(api):
 def test_update_note_fields_errors(api):
     nid = api.call("addNote", note=basic("a"))
     assert error_of(api, "updateNoteFields", note={"id": 123, "fields": {"Front": "x"}}) == \
-        "note was not found: 123"
+        "Note was not found: 123"
     assert error_of(api, "updateNoteFields", note={"id": nid, "fields": {"Nope": "x"}}).startswith(
         "field was not found: Nope")
     assert "fields" in error_of(api, "updateNoteFields", note={"id": nid})
@@ -322,7 +322,7 @@ def test_tag_actions(api):
     assert sorted(api.call("getNoteTags", note=b)) == ["two", "words"]
     assert api.call("addTags", notes=[b], tags="two", add=False) is None
     assert api.call("getNoteTags", note=b) == ["words"]
-    assert error_of(api, "getNoteTags", note=1) == "note was not found: 1"
+    assert error_of(api, "getNoteTags", note=1) == "Note was not found: 1"
 
 
 def test_replace_tags_replaces_whole_tags_only(api):
