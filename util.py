@@ -146,6 +146,13 @@ class ActionSpec:
     params: Dict[str, "Param"] = field(default_factory=dict)
     doc: str = ""
     result: Any = None
+    #: the docstring, parsed (see parse_docstring)
+    summary: str = ""
+    prose: List[str] = field(default_factory=list)
+    param_docs: Dict[str, str] = field(default_factory=dict)
+    examples: List[Any] = field(default_factory=list)
+    #: the area it belongs to: the module of its mixin (decks, notes, gui, ...)
+    group: str = ""
 
     def exists_in(self, version: int) -> bool:
         return self.versions is None or version in self.versions
@@ -208,6 +215,11 @@ def collect_actions(cls: type) -> Dict[str, ActionSpec]:
             spec = ActionSpec(method_name=attr, **marks)
             spec.doc = inspect.cleandoc(fn.__doc__ or "")
             spec.params, spec.result = _signature_params(fn, spec.context)
+            doc = parse_docstring(spec.doc, spec.params)
+            spec.summary, spec.prose = doc["summary"], doc["prose"]
+            spec.param_docs, spec.examples = doc["params"], doc["examples"]
+            # a module split by theme (gui_browser.py) belongs to its group (gui)
+            spec.group = klass.__module__.rsplit(".", 1)[-1].split("_", 1)[0]
             owner = found.get(spec.name)
             if owner is not None and owner.method_name != attr:
                 raise TypeError(f"action {spec.name} is defined twice")
@@ -228,6 +240,44 @@ def _signature_params(fn: Callable, takes_context: bool):
             p.name, hints.get(p.name, Any), required, None if required else p.default
         )
     return params, hints.get("return", Any)
+
+
+def parse_docstring(doc: str, names: Any) -> Dict[str, Any]:
+    """An action's docstring, the API reference of it: the first paragraph
+    is the summary; `name: text` lines, where `name` is one of `names`,
+    describe those (parameters, or a TypedDict's keys); lines
+    `Example: <params JSON> -> <result JSON>` are examples; the rest is prose."""
+    import json
+    import re
+
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", doc.strip()) if p.strip()]
+    summary = paragraphs[0] if paragraphs else ""
+    prose: List[str] = []
+    param_docs: Dict[str, str] = {}
+    examples: List[Any] = []
+    for para in paragraphs[1:]:
+        lines = para.splitlines()
+        if all(line.strip().startswith("Example:") for line in lines):
+            for line in lines:
+                body = line.strip()[len("Example:"):].strip()
+                req, _, res = body.partition(" -> ")
+                examples.append((json.loads(req) if req.strip() else {},
+                                 json.loads(res) if res.strip() else None))
+            continue
+        first = lines[0].split(":", 1)[0].strip()
+        if ":" in lines[0] and first in names:
+            current = None
+            for line in lines:
+                head = line.split(":", 1)[0].strip()
+                if ":" in line and head in names:
+                    current = head
+                    param_docs[current] = line.split(":", 1)[1].strip()
+                elif current:
+                    param_docs[current] += " " + line.strip()
+            continue
+        prose.append(" ".join(line.strip() for line in lines))
+    return {"summary": " ".join(summary.split()), "prose": prose,
+            "params": param_docs, "examples": examples}
 
 
 # ---------------------------------------------------------------------------

@@ -27,7 +27,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -60,42 +59,12 @@ def load_package():
     return importlib.import_module("ankiconnect.AnkiConnect")
 
 
-def parse_doc(doc: str, params: dict) -> dict:
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", doc.strip()) if p.strip()]
-    summary = paragraphs[0] if paragraphs else ""
-    prose, param_docs, examples = [], {}, []
-    for para in paragraphs[1:]:
-        lines = para.splitlines()
-        if all(l.strip().startswith("Example:") for l in lines):
-            for line in lines:
-                body = line.strip()[len("Example:"):].strip()
-                req, _, res = body.partition(" -> ")
-                examples.append((json.loads(req) if req.strip() else {},
-                                 json.loads(res) if res.strip() else None))
-            continue
-        first = lines[0].split(":", 1)[0].strip()
-        if ":" in lines[0] and first in params:
-            current = None
-            for line in lines:
-                head = line.split(":", 1)[0].strip()
-                if ":" in line and head in params:
-                    current = head
-                    param_docs[current] = line.split(":", 1)[1].strip()
-                elif current:
-                    param_docs[current] += " " + line.strip()
-            continue
-        prose.append(" ".join(l.strip() for l in lines))
-    return {"summary": " ".join(summary.split()), "prose": prose,
-            "params": param_docs, "examples": examples}
-
-
 def render(actions: dict) -> str:
     from ankiconnect.util import type_name  # type: ignore
 
     by_group: dict = {}
     for spec in actions.values():
-        module = spec_module(spec)
-        group = dict(GROUPS).get(module, "Miscellaneous")
+        group = dict(GROUPS).get(spec.group, "Miscellaneous")
         by_group.setdefault(group, []).append(spec)
     out = [BEGIN, "", "## API reference", ""]
     order = []
@@ -111,7 +80,6 @@ def render(actions: dict) -> str:
             continue
         out += [f"### {group}", ""]
         for spec in specs:
-            doc = parse_doc(spec.doc, spec.params)
             flags = []
             if spec.write:
                 flags.append("writes (one undo step)")
@@ -119,19 +87,19 @@ def render(actions: dict) -> str:
                 flags.append("needs the Anki desktop app")
             out.append(f"#### {spec.name}")
             out.append("")
-            out.append(doc["summary"] + (f" *({'; '.join(flags)})*" if flags else ""))
+            out.append(spec.summary + (f" *({'; '.join(flags)})*" if flags else ""))
             out.append("")
-            for para in doc["prose"]:
+            for para in spec.prose:
                 out += [para, ""]
             if spec.params:
                 out.append("| param | type | default | meaning |")
                 out.append("|---|---|---|---|")
                 for p in spec.params.values():
                     default = "required" if p.required else f"`{json.dumps(p.default)}`"
-                    meaning = doc["params"].get(p.name, "").replace("|", "\\|")
+                    meaning = spec.param_docs.get(p.name, "").replace("|", "\\|")
                     out.append(f"| `{p.name}` | {type_name(p.hint)} | {default} | {meaning} |")
                 out.append("")
-            for params, result in doc["examples"]:
+            for params, result in spec.examples:
                 request = {"action": spec.name, "version": 6}
                 if params:
                     request["params"] = params
@@ -159,16 +127,6 @@ def pretty(value, indent: int = 0, width: int = 72) -> str:
         return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
     items = [pad + pretty(v, indent + 4, width) for v in value]
     return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
-
-
-def spec_module(spec) -> str:
-    module = sys.modules["ankiconnect.AnkiConnect"]
-    cls = module.AnkiConnect
-    for klass in cls.__mro__:
-        if spec.method_name in vars(klass):
-            # a module split by theme (gui_browser.py) belongs to its group (gui)
-            return klass.__module__.rsplit(".", 1)[-1].split("_", 1)[0]
-    return "misc"
 
 
 def main() -> int:
