@@ -228,7 +228,7 @@ def collect_actions(cls: type) -> Dict[str, ActionSpec]:
 
 
 def _signature_params(fn: Callable, takes_context: bool):
-    hints = typing.get_type_hints(fn)
+    hints = typing.get_type_hints(fn, include_extras=True)  # (Annotated shapes stay)
     params: Dict[str, Param] = {}
     for p in list(inspect.signature(fn).parameters.values())[1:]:
         if takes_context and p.name == "context":
@@ -345,6 +345,10 @@ def check_type(value: Any, hint: Any) -> Any:
         return value
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
+    if origin is typing.Annotated:  # the shape is for the schema; the base is checked
+        return check_type(value, args[0])
+    if _is_typed_dict(hint):  # an object; the action checks its keys itself
+        return check_type(value, dict)
     if origin is Union:
         for option in args:
             try:
@@ -407,12 +411,20 @@ def check_type(value: Any, hint: Any) -> Any:
     raise TypeError(f"unsupported parameter type hint: {hint!r}")
 
 
+def _is_typed_dict(hint: Any) -> bool:
+    return isinstance(hint, type) and issubclass(hint, dict) and hasattr(hint, "__total__")
+
+
 def type_name(hint: Any) -> str:
     """A readable name of a type hint, for errors and the API reference."""
     if hint is Any or hint is object:
         return "any value"
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
+    if origin is typing.Annotated:
+        return type_name(args[0])
+    if _is_typed_dict(hint):
+        return "an object"
     if origin is Union:
         names = [type_name(a) for a in args if a is not type(None)]
         text = " or ".join(names)
