@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from anki_helpers import logged, server_of
 
 HELLO = base64.b64encode(b"Hello, world!").decode()
 MP3 = b"ID3\x03\x00fake mp3 bytes \xff\xfb"
@@ -293,7 +294,7 @@ def test_add_note_with_audio_url_picture_data_and_video_path(api, web, tmp_path)
     nid = api.call("addNote", note=note_with(
         "猫",
         audio={"url": web.url("/cat.mp3"), "filename": "yomichan_ねこ_猫.mp3",
-               "skipHash": "7e2c2f954ef6051373ba916f000168dc", "fields": ["front"]},
+               "skipHash": "7e2c2f954ef6051373ba916f000168dc", "fields": ["Front"]},
         picture=[{"data": b64(PNG), "filename": "_cat.png", "fields": ["Back"]},
                  {"data": b64(PNG), "filename": "_stored_only.png", "fields": []}],
         video={"path": str(video), "filename": "_clip.webm", "fields": "Back"},
@@ -357,10 +358,27 @@ def test_can_add_notes_has_no_side_effect(api, web):
     assert api.call("retrieveMediaFile", filename="_cand.mp3") is False
     assert api.call("retrieveMediaFile", filename="_cand.png") is False
     assert api.call("findNotes", query="") == []
-    bad = note_with("candidate", audio={"url": web.url("/a.mp3"), "filename": "_c.mp3",
-                                        "fields": ["NoSuchField"]})
-    detail = api.call("canAddNoteWithErrorDetail", note=bad)
-    assert detail["canAdd"] is False and "NoSuchField" in detail["error"]
+    # a field name the note type does not have is skipped, as in the reference
+    unknown = note_with("candidate", audio={"url": web.url("/a.mp3"), "filename": "_c.mp3",
+                                            "fields": ["NoSuchField"]})
+    assert api.call("canAddNoteWithErrorDetail", note=unknown) == {"canAdd": True}
+    assert web.hits == []
+
+
+def test_media_field_names_match_exactly_and_the_file_is_stored_anyway(api, request):
+    entry = {"data": b64(MP3), "filename": "_names.mp3", "fields": ["Front", "back", "Nope", 7]}
+    with logged(server_of(request, api)) as log:
+        nid = api.call("addNote", note=note_with("names", audio=entry))
+    assert fields_of(api, nid) == {"Front": "names[sound:_names.mp3]", "Back": "back"}
+    assert api.call("retrieveMediaFile", filename="_names.mp3") == b64(MP3)
+    assert [m for m in log if m.startswith("addNote: audio _names.mp3: field 'back' skipped")], log
+    # only unknown names: stored, referenced nowhere
+    picture = {"data": b64(PNG), "filename": "_nowhere.png", "fields": ["FRONT"]}
+    assert api.call("updateNoteFields", note={"id": nid, "fields": {}, "picture": picture}) is None
+    assert fields_of(api, nid) == {"Front": "names[sound:_names.mp3]", "Back": "back"}
+    assert api.call("retrieveMediaFile", filename="_nowhere.png") == b64(PNG)
+    for name in ("_names.mp3", "_nowhere.png"):
+        api.call("deleteMediaFile", filename=name)
 
 
 def test_media_entry_errors(api):
@@ -380,7 +398,7 @@ def test_update_note_fields_with_media(api, web):
     web.files["/w.png"] = PNG
     assert api.call("updateNoteFields", note={
         "id": nid, "fields": {"Back": "new back"},
-        "picture": [{"url": web.url("/w.png"), "filename": "_w.png", "fields": ["back"]}],
+        "picture": [{"url": web.url("/w.png"), "filename": "_w.png", "fields": ["Back"]}],
         "audio": {"data": b64(MP3), "filename": "_w.mp3", "fields": ["Front"]},
     }) is None
     fields = fields_of(api, nid)
