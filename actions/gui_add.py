@@ -40,7 +40,7 @@ class AddCardsGui:
         that closes once its note is added.  Without `note`, the Add window
         opens as Anki's Add button opens it.
 
-        note: `{"deckName", "modelName", "fields": {name: value}, "tags": [...], "audio"|"video"|"picture": [{"filename", "data"|"path"|"url", "fields", "skipHash"?}], "options": {"closeAfterAdding": bool, "waitForAdding": bool}}`; media as for `addNote`. Field names must match exactly, as in the reference: a name the note type does not have, or has in another case, is skipped (and logged), not an error.
+        note: `{"deckName", "modelName", "fields": {name: value}, "tags": [...], "audio"|"video"|"picture": [{"filename", "data"|"path"|"url", "fields", "skipHash"?, "deleteExisting"?}], "options": {"closeAfterAdding": bool, "waitForAdding": bool}}`; media as for `addNote`. Field names must match exactly, as in the reference: a name the note type does not have, or has in another case, is skipped (and logged), not an error.
 
         Example: {"note": {"deckName": "Default", "modelName": "Cloze", "fields": {"Text": "The capital of Romania is {{c1::Bucharest}}", "Back Extra": "Romania is a country in Europe"}, "options": {"closeAfterAdding": true}, "tags": ["countries"]}} -> null
         Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front", "Back": "back"}, "options": {"waitForAdding": true}}} -> 1496198395707

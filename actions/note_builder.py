@@ -13,6 +13,7 @@ A client note looks like
                                            "checkChildren": false,
                                            "checkAllModels": false}},
      "audio": [{"url": "...", "filename": "x.mp3", "skipHash": "...",
+                "deleteExisting": false,
                 "fields": ["Front"]}],                  # also "video", "picture"
     }
 
@@ -99,6 +100,7 @@ class MediaItem:
     location: str  # the base64 text, the file path or the URL
     skip_hash: Optional[str]
     fields: List[int]  # indexes of the fields that get a reference to it
+    delete_existing: bool = False  # replace a file of that name (default: keep both)
     content: Optional[bytes] = None  # set by fetch_media
     skipped: bool = False  # its MD5 was skip_hash: neither stored nor referenced
     private: Any = None  # for a path: Anki's own files, never read (media_paths.PrivateFiles)
@@ -375,7 +377,9 @@ def parse_media(obj: Dict[str, Any], info: NotetypeInfo, config: Dict[str, Any],
     """The audio/video/picture entries of a client note (nothing is read yet).
 
     The names in an entry's `fields` must match exactly; the others are
-    skipped and logged (the file is stored all the same).
+    skipped and logged (the file is stored all the same).  `deleteExisting`
+    (default false, as the reference passes it on): replace a file of that
+    name instead of keeping both.
     """
     items: List[MediaItem] = []
     for kind in MEDIA_KINDS:
@@ -410,6 +414,7 @@ def parse_media(obj: Dict[str, Any], info: NotetypeInfo, config: Dict[str, Any],
                     indexes.append(index)
             private = PrivateFiles(info._col) if source == "path" else None
             items.append(MediaItem(kind, filename, source, location, skip_hash, indexes,
+                                   delete_existing=bool(entry.get("deleteExisting")),
                                    private=private))
     return items
 
@@ -585,8 +590,9 @@ def media_fetched(prepared: PreparedNote, config: Dict[str, Any],
                    large=only_base64_to_fetch([prepared]))
 
 
-def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True) -> None:
-    """Store the fetched media of `prepared` and add references to its fields.
+def attach_media(col: Any, prepared: PreparedNote) -> None:
+    """Store the fetched media of `prepared` and add references to its fields
+    (each item replaces a file of its name, or keeps both, as it says).
 
     Items with no content yet are read here (data only; paths and URLs must
     have been fetched with fetch_media first).  Everything that can fail
@@ -608,7 +614,7 @@ def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True)
                 continue
         ready.append(item)
     for item in ready:
-        stored = store_media(col, item.filename, item.content or b"", delete_existing)
+        stored = store_media(col, item.filename, item.content or b"", item.delete_existing)
         for index in item.fields:
             prepared.note.fields[index] += item.reference(stored)
 

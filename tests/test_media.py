@@ -381,6 +381,31 @@ def test_media_field_names_match_exactly_and_the_file_is_stored_anyway(api, requ
         api.call("deleteMediaFile", filename=name)
 
 
+def test_note_media_keeps_an_existing_file_unless_delete_existing(api):
+    """As the reference: a note's media entry stores with its own
+    `deleteExisting`, false when not given (Anki then keeps both)."""
+    api.call("storeMediaFile", filename="_clash.mp3", data=b64(b"old"))
+    nid = api.call("addNote", note=note_with("keep", audio={
+        "data": b64(b"new"), "filename": "_clash.mp3", "fields": ["Front"]}))
+    front = fields_of(api, nid)["Front"]
+    kept = front[len("keep[sound:"):-1]
+    assert front == f"keep[sound:{kept}]" and kept != "_clash.mp3" and kept.startswith("_clash")
+    assert api.call("retrieveMediaFile", filename="_clash.mp3") == b64(b"old")
+    assert api.call("retrieveMediaFile", filename=kept) == b64(b"new")
+    # the same content under that name: the name itself
+    nid = api.call("addNote", note=note_with("same", audio={
+        "data": b64(b"old"), "filename": "_clash.mp3", "fields": ["Front"]}))
+    assert fields_of(api, nid)["Front"] == "same[sound:_clash.mp3]"
+    # deleteExisting: true replaces it
+    assert api.call("updateNoteFields", note={"id": nid, "fields": {"Back": ""}, "audio": {
+        "data": b64(b"newer"), "filename": "_clash.mp3", "fields": ["Back"],
+        "deleteExisting": True}}) is None
+    assert fields_of(api, nid)["Back"] == "[sound:_clash.mp3]"
+    assert api.call("retrieveMediaFile", filename="_clash.mp3") == b64(b"newer")
+    for name in ("_clash.mp3", kept):
+        api.call("deleteMediaFile", filename=name)
+
+
 def test_media_entry_errors(api):
     for media, words in (
         ({"audio": {"url": "http://127.0.0.1:9/a", "fields": ["Front"]}}, "filename"),
