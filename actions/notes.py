@@ -33,6 +33,8 @@ from .note_builder import (
 from .note_reader import note_mod_times, notes_info
 from .sql_ids import unique
 
+#: updateNote's error without "fields" and "tags", word for word the reference's.
+MUST_PROVIDE = 'Must provide a "fields" or "tags" property.'
 #: A field Anki counts as empty: only whitespace, <br> and empty <div>s.
 _EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div)\s*/?>)*$", re.I)
 #: Characters Rust's regex syntax treats as special (escaped for tag matching).
@@ -248,10 +250,15 @@ class NoteActions:
 
         note: `{id, fields?, tags?, audio?, video?, picture?}`: `fields` as for `updateNoteFields` (names match exactly; others are skipped), `tags` replace all of the note's tags; media as for `addNote`.
 
+        Without `fields` and `tags` the error is `Must provide a "fields" or
+        "tags" property.`; `"fields": {}` counts as given (and changes nothing).
+        `tags` that are not an array of strings (or one string), `null`
+        included: `Must provide tags as a list of strings`, and nothing changes.
+
         Example: {"note": {"id": 1514547547030, "fields": {"Front": "new front content"}, "tags": ["new", "tags"]}} -> null
         """
-        if not isinstance(note, dict) or (note.get("fields") is None and note.get("tags") is None):
-            raise ActionError('updateNote: note must have "fields" or "tags"')
+        if not isinstance(note, dict) or ("fields" not in note and "tags" not in note):
+            raise ActionError(MUST_PROVIDE)
         return self._update_note(note, "updateNote", tags=True)
 
     def _update_note(self, obj: Dict[str, Any], name: str, tags: bool) -> Any:
@@ -259,9 +266,12 @@ class NoteActions:
         skipped = SkippedNames(self.host.log, name)
         nid = _note_id(obj)
         fields = obj.get("fields")
-        if fields is not None and not isinstance(fields, dict):
+        if "fields" in obj and not isinstance(fields, dict):
             raise ActionError(f"{name}: note.fields must be an object")
-        new_tags = parse_tags(obj.get("tags")) if tags and obj.get("tags") is not None else None
+        if tags and "tags" in obj:
+            new_tags: Optional[List[str]] = _update_tags(obj["tags"])
+        else:
+            new_tags = None
 
         def load(media: Optional[List[Any]] = None) -> PreparedNote:
             col = self.col
@@ -501,6 +511,14 @@ class NoteActions:
 
 def _detail(problem: Optional[str]) -> Dict[str, Any]:
     return {"canAdd": True} if problem is None else {"canAdd": False, "error": problem}
+
+
+def _update_tags(tags: Any) -> List[str]:
+    """updateNote's `tags`: a list of strings or one string, as the reference
+    takes them; anything else (null too) gets the reference's error."""
+    if isinstance(tags, str) or (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        return parse_tags(tags)
+    raise ActionError("Must provide tags as a list of strings")
 
 
 def _note_id(obj: Any) -> int:

@@ -328,7 +328,32 @@ def test_update_note_fields_and_tags(api, anki):
     assert anki.driver("result = mw.col.undo_status().undo") == "AnkiConnect: updateNote"
     assert api.call("updateNote", note={"id": nid, "tags": []}) is None
     assert info(api, nid)["tags"] == []
-    assert "fields" in error_of(api, "updateNote", note={"id": nid})
+
+
+def test_update_note_needs_fields_or_tags(api):
+    nid = api.call("addNote", note=basic("a", "b", tags=["old"]))
+    before = info(api, nid)
+    # the reference's words, which clients compare
+    assert error_of(api, "updateNote", note={"id": nid}) == \
+        'Must provide a "fields" or "tags" property.'
+    assert error_of(api, "updateNote", note={"id": nid, "audio": []}) == \
+        'Must provide a "fields" or "tags" property.'
+    # given, but not usable: an error too, and nothing changes
+    assert "fields" in error_of(api, "updateNote", note={"id": nid, "fields": None,
+                                                         "tags": ["new"]})
+    for tags in (None, 5, ["ok", 1]):
+        assert error_of(api, "updateNote", note={"id": nid, "fields": {"Front": "x"},
+                                                 "tags": tags}) == \
+            "Must provide tags as a list of strings"
+    after = info(api, nid)
+    assert (after["fields"], after["tags"]) == (before["fields"], before["tags"])
+    # `fields: {}` counts as given: nothing to change
+    assert api.request("updateNote", note={"id": nid, "fields": {}}) == \
+        {"result": None, "error": None}
+    assert info(api, nid)["fields"] == before["fields"]
+    assert api.call("updateNote", note={"id": nid, "tags": "single"}) is None
+    assert info(api, nid)["tags"] == ["single"]
+    assert error_of(api, "updateNote", note={"id": 123, "tags": []}) == "note was not found: 123"
 
 
 def test_update_note_model(api):
