@@ -14,9 +14,9 @@ from concurrent.futures import Future
 from typing import Any, Dict, Optional
 
 from ..compat import dialog_instance
-from ..util import action, wait_for
+from ..util import ActionError, action, wait_for
 from .gui_util import bring_to_front, fail, resolve
-from .note_builder import attach_media, build_note, media_fetched
+from .note_builder import NoteBuilder, SkippedNames, attach_media, build_note, media_fetched
 
 #: guiAddNoteSetData's result when there is no Add window to fill.
 ADD_DIALOG_CLOSED = {"error": "Add Note dialog is not open", "code": 1}
@@ -40,9 +40,9 @@ class AddCardsGui:
         that closes once its note is added.  Without `note`, the Add window
         opens as Anki's Add button opens it.
 
-        note: `{"deckName", "modelName", "fields": {name: value}, "tags": [...], "audio"|"video"|"picture": [{"filename", "data"|"path"|"url", "fields", "skipHash"?}], "options": {"closeAfterAdding": bool, "waitForAdding": bool}}`; field names match case-insensitively.
+        note: `{"deckName", "modelName", "fields": {name: value}, "tags": [...], "audio"|"video"|"picture": [{"filename", "data"|"path"|"url", "fields", "skipHash"?, "deleteExisting"?}], "options": {"closeAfterAdding": bool, "waitForAdding": bool}}`; media as for `addNote`. Field names must match exactly, as in the reference: a name the note type does not have, or has in another case, is skipped (and logged), not an error.
 
-        Example: {"note": {"deckName": "Default", "modelName": "Cloze", "fields": {"Text": "The capital of Romania is {{c1::Bucharest}}", "Extra": "Romania is a country in Europe"}, "options": {"closeAfterAdding": true}, "tags": ["countries"]}} -> null
+        Example: {"note": {"deckName": "Default", "modelName": "Cloze", "fields": {"Text": "The capital of Romania is {{c1::Bucharest}}", "Back Extra": "Romania is a country in Europe"}, "options": {"closeAfterAdding": true}, "tags": ["countries"]}} -> null
         Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front", "Back": "back"}, "options": {"waitForAdding": true}}} -> 1496198395707
         """
         self.window("guiAddCards")
@@ -73,7 +73,9 @@ class AddCardsGui:
         if not note:
             return show(None)
         config = self.config()
-        return media_fetched(build_note(self.col, note, config, require_deck=False), config, show)
+        prepared = build_note(self.col, note, config, require_deck=False, exact_names=True,
+                              skipped=SkippedNames(self.host.log, "guiAddCards"))
+        return media_fetched(prepared, config, show)
 
     @action(gui=True)
     def guiAddNoteSetData(self, note: Dict[str, Any], append: bool = False) -> Any:
@@ -85,7 +87,7 @@ class AddCardsGui:
         the tags (or, with `append`, are added).  What the user typed so far
         is kept unless a field is replaced.
 
-        note: `{"deckName"?, "modelName"?, "fields"?: {name: value}, "tags"?: [...], "audio"|"video"|"picture"?: [...]}` as in guiAddCards.
+        note: `{"deckName"?, "modelName"?, "fields"?: {name: value}, "tags"?: [...], "audio"|"video"|"picture"?: [...]}` as in guiAddCards, except that a field name the note type does not have (names match exactly) is an error, `Field "NAME" not found in current note`, as in the reference; in media `fields` it is skipped.
         append: add to the fields and tags instead of replacing them.
 
         Example: {"note": {"fields": {"Back": "more text"}, "tags": ["extra"]}, "append": true} -> true
@@ -102,9 +104,17 @@ class AddCardsGui:
         if spec.get("fields") is None:
             spec["fields"] = {}
         config = self.config()
-        prepared = build_note(self.col, spec, config, require_deck=False)
+        builder = NoteBuilder(self.col, config, exact_names=True,
+                              skipped=SkippedNames(self.host.log, "guiAddNoteSetData"))
+        if isinstance(spec["modelName"], str) and isinstance(spec["fields"], dict):
+            # unlike the other note actions, an unknown name is an error here
+            info = builder.notetype(spec["modelName"])
+            for name in spec["fields"]:
+                if info.field_index(name, exact=True) is None:
+                    raise ActionError(f'Field "{name}" not found in current note')
+        prepared = builder.build(spec, require_deck=False)
         info = prepared.info
-        named = {info.field_index(name) for name in spec["fields"]}
+        named = {info.field_index(name, exact=True) for name in spec["fields"]}  # all known
 
         def start(prepared: Any) -> Any:
             self.window("guiAddNoteSetData")

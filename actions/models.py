@@ -237,7 +237,7 @@ class ModelActions:
         for tname, sides in templates.items():
             where = f"updateModelTemplates: model.templates.{tname}"
             if tname not in by_name:
-                raise ActionError(f"template was not found in model {name}: {tname}")
+                raise ActionError(f"template was not found in {name}: {tname}")
             if not isinstance(sides, dict):
                 raise ActionError(f"{where} must be an object")
             _check_template_keys(sides, where, required=(), allowed=("Front", "Back"))
@@ -321,7 +321,7 @@ class ModelActions:
         for tmpl in notetype["tmpls"]:
             if tmpl["name"] == name:
                 return tmpl
-        raise ActionError(f"template was not found in model {notetype['name']}: {name}")
+        raise ActionError(f"template was not found in {notetype['name']}: {name}")
 
     @action(write=True)
     def modelTemplateAdd(self, modelName: str, template: Dict[str, str]) -> None:
@@ -404,7 +404,7 @@ class ModelActions:
         for fld in notetype["flds"]:
             if fld["name"] == name:
                 return fld
-        raise ActionError(f"field was not found in model {notetype['name']}: {name}")
+        raise ActionError(f"field was not found in {notetype['name']}: {name}")
 
     @action(write=True)
     def modelFieldAdd(self, modelName: str, fieldName: str, index: Optional[int] = None) -> None:

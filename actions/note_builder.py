@@ -6,15 +6,24 @@ checks and the media to attach.
 A client note looks like
 
     {"deckName": "Default", "modelName": "Basic",
-     "fields": {"Front": "...", "Back": "..."},          # names: any case
+     "fields": {"Front": "...", "Back": "..."},
      "tags": ["yomitan"],
      "options": {"allowDuplicate": false, "duplicateScope": "deck",
                  "duplicateScopeOptions": {"deckName": "Default",
                                            "checkChildren": false,
                                            "checkAllModels": false}},
      "audio": [{"url": "...", "filename": "x.mp3", "skipHash": "...",
+                "deleteExisting": false,
                 "fields": ["Front"]}],                  # also "video", "picture"
     }
+
+Field names are looked up as the reference add-on looks them up, through
+NotetypeInfo.field_index in one of two modes: in `fields`, in any case
+where a note is created (addNote, canAddNote*, updateNoteModel), exactly
+where a note or the Add window is filled in (updateNoteFields, updateNote,
+guiAddCards, guiAddNoteSetData); in a media entry's `fields`, always
+exactly.  A name the note type does not have is skipped and logged, not
+an error (guiAddNoteSetData alone refuses it, as the reference does).
 
 Use it in three steps (the first and last on the collection's thread):
 
@@ -32,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import random
 import re
 import string
@@ -51,6 +61,9 @@ EMPTY = "cannot create note because it is empty"
 DUPLICATE = "cannot create note because it is a duplicate"
 
 MEDIA_KINDS = ("audio", "video", "picture")
+
+#: Where skipped field names are logged when the caller gives no logger.
+_LOG = logging.getLogger("ankiconnect")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # Anki drops these from fields
 _CLOZE = re.compile(r"\{\{c\d+::", re.S)
@@ -87,6 +100,7 @@ class MediaItem:
     location: str  # the base64 text, the file path or the URL
     skip_hash: Optional[str]
     fields: List[int]  # indexes of the fields that get a reference to it
+    delete_existing: bool = False  # replace a file of that name (default: keep both)
     content: Optional[bytes] = None  # set by fetch_media
     skipped: bool = False  # its MD5 was skip_hash: neither stored nor referenced
     private: Any = None  # for a path: Anki's own files, never read (media_paths.PrivateFiles)
@@ -138,28 +152,32 @@ class NotetypeInfo:
         self.id = notetype["id"]
         self.name = notetype["name"]
         self.field_names = [f["name"] for f in notetype["flds"]]
-        self._by_folded = {}
+        self._by_name = {name: i for i, name in enumerate(self.field_names)}
+        self._by_lower: Dict[str, int] = {}
         for i, name in enumerate(self.field_names):
-            self._by_folded.setdefault(name.casefold(), i)
+            self._by_lower.setdefault(name.lower(), i)
         self.is_cloze = notetype.get("type") == 1
         self.cloze_fields = sorted({
-            self._by_folded[m.casefold()]
+            self._by_lower[m.lower()]
             for t in notetype.get("tmpls", [])
             for m in _CLOZE_FIELD.findall(t.get("qfmt", ""))
-            if m.casefold() in self._by_folded
+            if m.lower() in self._by_lower
         }) or [0]
         self._col = col
         self._template: Any = None
 
-    def field_index(self, name: Any) -> int:
-        """The index of field `name` (any case), or a clear error."""
-        index = self._by_folded.get(name.casefold()) if isinstance(name, str) else None
-        if index is None:
-            raise ActionError(
-                f"field was not found: {name} (model {self.name} has fields "
-                f"{', '.join(self.field_names)})"
-            )
-        return index
+    def field_index(self, name: Any, exact: bool) -> Optional[int]:
+        """The index of the field called `name`, or None when this note type
+        has no such field (callers skip it).
+
+        exact: True, the name must match exactly; False, in any case (as
+        `str.lower()` compares: the first field whose lower case is the same).
+        """
+        if not isinstance(name, str):
+            return None
+        if exact:
+            return self._by_name.get(name)
+        return self._by_lower.get(name.lower())
 
     def new_note(self) -> Any:
         """A fresh unsaved note of this type (cheaper than col.new_note)."""
@@ -174,6 +192,31 @@ class NotetypeInfo:
         return note
 
 
+class SkippedNames:
+    """Says in the log which field names a request skipped (never in the
+    reply): once per note type and name, however many notes name it."""
+
+    def __init__(self, log: Any = None, action: str = "") -> None:
+        self.log = log or _LOG
+        self.action = action or "note"
+        self._seen: Set[Tuple[Any, ...]] = set()
+
+    def __call__(self, info: NotetypeInfo, name: Any, exact: bool, media: str = "") -> None:
+        """Field `name` was skipped: `info`'s note type has no such field
+        (media: the media entry whose `fields` named it)."""
+        key = (info.id, repr(name), exact, bool(media))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        shown = repr(name)
+        if len(shown) > 80:
+            shown = shown[:80] + "..."
+        self.log.info("%s: %sfield %s skipped: note type %r has no field of that name "
+                      "(%sits fields: %s)", self.action, f"{media}: " if media else "",
+                      shown, info.name, "names match exactly here; " if exact else "",
+                      ", ".join(info.field_names))
+
+
 # ---------------------------------------------------------------------------
 # Building
 
@@ -182,9 +225,14 @@ class NoteBuilder:
     """Turns client note objects into PreparedNotes; caches decks and note
     types, so build one builder per batch (on the collection's thread)."""
 
-    def __init__(self, col: Any, config: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(self, col: Any, config: Optional[Dict[str, Any]] = None, *,
+                 exact_names: bool = False, skipped: Optional[SkippedNames] = None) -> None:
+        """exact_names: `fields` names must match exactly (else in any case);
+        skipped: logs the names skipped (default: the "ankiconnect" logger)."""
         self.col = col
         self.config = config or {}
+        self.exact_names = exact_names
+        self.skipped = skipped or SkippedNames()
         self._decks: Dict[str, Optional[int]] = {}
         self._children: Dict[int, Set[int]] = {}
         self._notetypes: Dict[str, Optional[NotetypeInfo]] = {}
@@ -244,11 +292,11 @@ class NoteBuilder:
         if not isinstance(fields, dict):
             raise ActionError("note: fields is required (an object of field name: value)")
         note = info.new_note()
-        set_fields(note, info, fields)
+        set_fields(note, info, fields, exact=self.exact_names, skipped=self.skipped)
         note.tags = parse_tags(obj.get("tags"))
         prepared = PreparedNote(note=note, deck_id=deck_id, info=info)
         self._options(prepared, obj.get("options"), deck_name)
-        prepared.media = parse_media(obj, info, self.config)
+        prepared.media = parse_media(obj, info, self.config, skipped=self.skipped)
         return prepared
 
     def _options(self, prepared: PreparedNote, options: Any, deck_name: Optional[str]) -> None:
@@ -274,9 +322,11 @@ class NoteBuilder:
 
 
 def build_note(col: Any, obj: Any, config: Optional[Dict[str, Any]] = None,
-               *, require_deck: bool = True) -> PreparedNote:
-    """Validate one client note (see NoteBuilder.build); no side effect."""
-    return NoteBuilder(col, config).build(obj, require_deck=require_deck)
+               *, require_deck: bool = True, exact_names: bool = False,
+               skipped: Optional[SkippedNames] = None) -> PreparedNote:
+    """Validate one client note (see NoteBuilder and its build); no side effect."""
+    builder = NoteBuilder(col, config, exact_names=exact_names, skipped=skipped)
+    return builder.build(obj, require_deck=require_deck)
 
 
 def field_value(name: str, value: Any) -> str:
@@ -287,10 +337,20 @@ def field_value(name: str, value: Any) -> str:
     raise ActionError(f"field {name} must be a string")
 
 
-def set_fields(note: Any, info: NotetypeInfo, fields: Dict[str, Any]) -> None:
-    """Put client `fields` (names in any case) into `note`."""
+def set_fields(note: Any, info: NotetypeInfo, fields: Dict[str, Any], *, exact: bool,
+               skipped: Optional[SkippedNames] = None) -> None:
+    """Put client `fields` into `note`.
+
+    exact: names must match exactly, else in any case (two names for one
+    field: the later one wins).  Names the note type does not have are
+    skipped and logged.
+    """
     for name, value in fields.items():
-        note.fields[info.field_index(name)] = field_value(name, value)
+        index = info.field_index(name, exact)
+        if index is None:
+            (skipped or SkippedNames())(info, name, exact)
+        else:
+            note.fields[index] = field_value(name, value)
 
 
 def parse_tags(tags: Any) -> List[str]:
@@ -312,9 +372,15 @@ def has_media(obj: Any) -> bool:
     return isinstance(obj, dict) and any(obj.get(kind) for kind in MEDIA_KINDS)
 
 
-def parse_media(obj: Dict[str, Any], info: NotetypeInfo,
-                config: Dict[str, Any]) -> List[MediaItem]:
-    """The audio/video/picture entries of a client note (nothing is read yet)."""
+def parse_media(obj: Dict[str, Any], info: NotetypeInfo, config: Dict[str, Any], *,
+                skipped: Optional[SkippedNames] = None) -> List[MediaItem]:
+    """The audio/video/picture entries of a client note (nothing is read yet).
+
+    The names in an entry's `fields` must match exactly; the others are
+    skipped and logged (the file is stored all the same).  `deleteExisting`
+    (default false, as the reference passes it on): replace a file of that
+    name instead of keeping both.
+    """
     items: List[MediaItem] = []
     for kind in MEDIA_KINDS:
         entries = obj.get(kind)
@@ -341,11 +407,14 @@ def parse_media(obj: Dict[str, Any], info: NotetypeInfo,
                 raise ActionError(f"{what}: fields must be an array of field names")
             indexes = []
             for name in targets:
-                index = info.field_index(name)
-                if index not in indexes:
+                index = info.field_index(name, exact=True)
+                if index is None:
+                    (skipped or SkippedNames())(info, name, True, what)
+                elif index not in indexes:
                     indexes.append(index)
             private = PrivateFiles(info._col) if source == "path" else None
             items.append(MediaItem(kind, filename, source, location, skip_hash, indexes,
+                                   delete_existing=bool(entry.get("deleteExisting")),
                                    private=private))
     return items
 
@@ -521,8 +590,9 @@ def media_fetched(prepared: PreparedNote, config: Dict[str, Any],
                    large=only_base64_to_fetch([prepared]))
 
 
-def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True) -> None:
-    """Store the fetched media of `prepared` and add references to its fields.
+def attach_media(col: Any, prepared: PreparedNote) -> None:
+    """Store the fetched media of `prepared` and add references to its fields
+    (each item replaces a file of its name, or keeps both, as it says).
 
     Items with no content yet are read here (data only; paths and URLs must
     have been fetched with fetch_media first).  Everything that can fail
@@ -544,14 +614,14 @@ def attach_media(col: Any, prepared: PreparedNote, delete_existing: bool = True)
                 continue
         ready.append(item)
     for item in ready:
-        stored = store_media(col, item.filename, item.content or b"", delete_existing)
+        stored = store_media(col, item.filename, item.content or b"", item.delete_existing)
         for index in item.fields:
             prepared.note.fields[index] += item.reference(stored)
 
 
 __all__ = [
     "EMPTY", "DUPLICATE", "MediaItem", "DuplicateScope", "PreparedNote", "NotetypeInfo",
-    "NoteBuilder", "build_note", "set_fields", "parse_tags", "parse_media", "has_media",
-    "find_problems", "fetch_media", "needs_fetch", "only_base64_to_fetch", "media_fetched",
-    "attach_media", "checksum", "first_field_key",
+    "SkippedNames", "NoteBuilder", "build_note", "set_fields", "parse_tags", "parse_media",
+    "has_media", "find_problems", "fetch_media", "needs_fetch", "only_base64_to_fetch",
+    "media_fetched", "attach_media", "checksum", "first_field_key",
 ]

@@ -20,6 +20,7 @@ from .note_builder import (
     NoteBuilder,
     NotetypeInfo,
     PreparedNote,
+    SkippedNames,
     attach_media,
     fetch_media,
     find_problems,
@@ -32,6 +33,8 @@ from .note_builder import (
 from .note_reader import note_mod_times, notes_info
 from .sql_ids import unique
 
+#: updateNote's error without "fields" and "tags", word for word the reference's.
+MUST_PROVIDE = 'Must provide a "fields" or "tags" property.'
 #: A field Anki counts as empty: only whitespace, <br> and empty <div>s.
 _EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div)\s*/?>)*$", re.I)
 #: Characters Rust's regex syntax treats as special (escaped for tag matching).
@@ -44,7 +47,7 @@ class NoteActions:
     def addNote(self, note: Dict[str, Any]) -> int:
         """Create a note; returns its id.
 
-        note: `{deckName, modelName, fields, tags?, options?, audio?, video?, picture?}`. Field names match case-insensitively. `options`: `allowDuplicate` (default false), `duplicateScope` (`"collection"`, the default, or `"deck"`), `duplicateScopeOptions` `{deckName, checkChildren, checkAllModels}`. `audio`/`video`/`picture`: one object or an array, each `{url | path | data (base64), filename, skipHash?, fields?}`: the file is stored in the media folder and `[sound:name]` (audio, video) or `<img src="name">` (picture) is appended to each listed field (none: only stored); a file whose MD5 is `skipHash` is skipped.
+        note: `{deckName, modelName, fields, tags?, options?, audio?, video?, picture?}`. `fields` names match in any case (of two names for one field, the later one wins); a name the note type does not have is skipped, not an error. `options`: `allowDuplicate` (default false), `duplicateScope` (`"collection"`, the default, or `"deck"`), `duplicateScopeOptions` `{deckName, checkChildren, checkAllModels}`. `audio`/`video`/`picture`: one object or an array, each `{url | path | data (base64), filename, skipHash?, deleteExisting?, fields?}`: the file is stored in the media folder and `[sound:name]` (audio, video) or `<img src="name">` (picture) is appended to each listed field (none: only stored; these names must match exactly, others are skipped); a file whose MD5 is `skipHash` is skipped. `deleteExisting` true replaces a file of that name; by default both are kept, and different content is stored under a name Anki changes (the one the field refers to).
 
         A duplicate is a note of the same note type (any type with
         `checkAllModels`) whose first field is the same once HTML is stripped,
@@ -52,8 +55,9 @@ class NoteActions:
         children with `checkChildren`).  Errors: `cannot create note because
         it is empty` (empty first field), `cannot create note because it is a
         duplicate`, `deck was not found: NAME`, `model was not found: NAME`,
-        `field was not found: NAME (...)`, and a download that failed.  The
-        note and its media are one undo step.
+        and a download that failed.  If every given name is skipped, the first
+        field is empty: `cannot create note because it is empty`.  Skipped
+        names are logged.  The note and its media are one undo step.
 
         Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}, "options": {"allowDuplicate": false, "duplicateScope": "deck", "duplicateScopeOptions": {"deckName": "Default", "checkChildren": false, "checkAllModels": false}}, "tags": ["yomichan"], "audio": [{"url": "https://assets.languagepod101.com/dictionary/japanese/audiomp3.php?kanji=猫&kana=ねこ", "filename": "yomichan_ねこ_猫.mp3", "skipHash": "7e2c2f954ef6051373ba916f000168dc", "fields": ["Front"]}]}} -> 1496198395707
         """
@@ -93,7 +97,7 @@ class NoteActions:
         for a note that cannot be added), and checked again when adding.
         """
         config = self.config()
-        prepared = self._prepare(objs, config)
+        prepared = self._prepare(objs, config, name)
         if not any(needs_fetch(p) for p in prepared):
             return self._add_prepared(name, prepared)
         valid = [p if isinstance(p, PreparedNote) else None for p in prepared]
@@ -113,9 +117,9 @@ class NoteActions:
         return Offload(fetch, lambda fetched: self._add_prepared(name, fetched),
                        large=only_base64_to_fetch(prepared))
 
-    def _prepare(self, objs: List[Any], config: dict) -> List[Any]:
+    def _prepare(self, objs: List[Any], config: dict, name: str) -> List[Any]:
         """Build each client note: a PreparedNote, or the error why it is invalid."""
-        builder = NoteBuilder(self.col, config)
+        builder = NoteBuilder(self.col, config, skipped=SkippedNames(self.host.log, name))
         out: List[Any] = []
         for obj in objs:
             try:
@@ -164,9 +168,9 @@ class NoteActions:
         return results
 
     # -- checking ----------------------------------------------------------------
-    def _can_add(self, notes: List[Dict[str, Any]]) -> List[Optional[str]]:
+    def _can_add(self, notes: List[Dict[str, Any]], name: str) -> List[Optional[str]]:
         """Why each note could not be added (None: it can); no side effect."""
-        builder = NoteBuilder(self.col, self.config())
+        builder = NoteBuilder(self.col, self.config(), skipped=SkippedNames(self.host.log, name))
         prepared: List[Optional[PreparedNote]] = []
         errors: List[Optional[str]] = []
         for obj in notes:
@@ -187,7 +191,7 @@ class NoteActions:
 
         Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}}} -> true
         """
-        return self._can_add([note])[0] is None
+        return self._can_add([note], "canAddNote")[0] is None
 
     @action()
     def canAddNotes(self, notes: List[Dict[str, Any]]) -> List[bool]:
@@ -200,7 +204,7 @@ class NoteActions:
 
         Example: {"notes": [{"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}, "tags": ["yomichan"]}]} -> [true]
         """
-        return [p is None for p in self._can_add(notes)]
+        return [p is None for p in self._can_add(notes, "canAddNotes")]
 
     @action()
     def canAddNoteWithErrorDetail(self, note: Dict[str, Any]) -> Dict[str, Any]:
@@ -210,7 +214,7 @@ class NoteActions:
 
         Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "", "Back": "back content"}}} -> {"canAdd": false, "error": "cannot create note because it is empty"}
         """
-        return _detail(self._can_add([note])[0])
+        return _detail(self._can_add([note], "canAddNoteWithErrorDetail")[0])
 
     @action()
     def canAddNotesWithErrorDetail(self, notes: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -220,16 +224,19 @@ class NoteActions:
 
         Example: {"notes": [{"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}}, {"deckName": "Nope", "modelName": "Basic", "fields": {"Front": "x"}}]} -> [{"canAdd": true}, {"canAdd": false, "error": "deck was not found: Nope"}]
         """
-        return [_detail(p) for p in self._can_add(notes)]
+        return [_detail(p) for p in self._can_add(notes, "canAddNotesWithErrorDetail")]
 
     # -- updating ----------------------------------------------------------------
     @action(write=True)
     def updateNoteFields(self, note: Dict[str, Any]) -> None:
         """Change fields of an existing note; the result is always `null`.
 
-        note: `{id, fields, audio?, video?, picture?}`: field names in any case; media as for `addNote`.
+        note: `{id, fields, audio?, video?, picture?}`: media as for `addNote`.
 
-        One undo step; a browser or editor showing the note reloads it.
+        Field names must match exactly, as in the reference: a name the note
+        type does not have, or has in another case, is skipped, not an error
+        (and logged); `{}` changes nothing.  One undo step; a browser or
+        editor showing the note reloads it.
 
         Example: {"note": {"id": 1514547547030, "fields": {"Front": "new front content", "Back": "new back content"}}} -> null
         """
@@ -241,31 +248,41 @@ class NoteActions:
     def updateNote(self, note: Dict[str, Any]) -> None:
         """Change the fields and/or the tags of an existing note.
 
-        note: `{id, fields?, tags?, audio?, video?, picture?}`: `tags` replace all of the note's tags.
+        note: `{id, fields?, tags?, audio?, video?, picture?}`: `fields` as for `updateNoteFields` (names match exactly; others are skipped), `tags` replace all of the note's tags; media as for `addNote`.
+
+        Without `fields` and `tags` the error is `Must provide a "fields" or
+        "tags" property.`; `"fields": {}` counts as given (and changes nothing).
+        `tags` that are not an array of strings (or one string), `null`
+        included: `Must provide tags as a list of strings`, and nothing changes.
 
         Example: {"note": {"id": 1514547547030, "fields": {"Front": "new front content"}, "tags": ["new", "tags"]}} -> null
         """
-        if not isinstance(note, dict) or (note.get("fields") is None and note.get("tags") is None):
-            raise ActionError('updateNote: note must have "fields" or "tags"')
+        if not isinstance(note, dict) or ("fields" not in note and "tags" not in note):
+            raise ActionError(MUST_PROVIDE)
         return self._update_note(note, "updateNote", tags=True)
 
     def _update_note(self, obj: Dict[str, Any], name: str, tags: bool) -> Any:
         config = self.config()
+        skipped = SkippedNames(self.host.log, name)
         nid = _note_id(obj)
         fields = obj.get("fields")
-        if fields is not None and not isinstance(fields, dict):
+        if "fields" in obj and not isinstance(fields, dict):
             raise ActionError(f"{name}: note.fields must be an object")
-        new_tags = parse_tags(obj.get("tags")) if tags and obj.get("tags") is not None else None
+        if tags and "tags" in obj:
+            new_tags: Optional[List[str]] = _update_tags(obj["tags"])
+        else:
+            new_tags = None
 
-        def load() -> PreparedNote:
+        def load(media: Optional[List[Any]] = None) -> PreparedNote:
             col = self.col
             anki_note = _get_note(col, nid)
             info = NotetypeInfo(col, anki_note.note_type())
-            media = parse_media(obj, info, config)
+            if media is None:
+                media = parse_media(obj, info, config, skipped=skipped)
             return PreparedNote(note=anki_note, deck_id=None, info=info, media=media)
 
         def apply(p: PreparedNote) -> None:
-            set_fields(p.note, p.info, fields or {})
+            set_fields(p.note, p.info, fields or {}, exact=True, skipped=skipped)
             if new_tags is not None:
                 p.note.tags = new_tags
             attach_media(self.col, p)
@@ -280,9 +297,7 @@ class NoteActions:
             return checked.media
 
         def reload_and_apply(media: List[Any]) -> None:
-            p = load()  # as the note is now, after the media was fetched
-            p.media = media
-            apply(p)
+            apply(load(media))  # the note as it is now, after the media was fetched
 
         return Offload(fetch, reload_and_apply, large=only_base64_to_fetch([checked]))
 
@@ -293,9 +308,11 @@ class NoteActions:
         note: `{id, modelName, fields?, tags?}`.
 
         Fields of the old note type move to the new type's fields of the same
-        name (any case); the given `fields` then overwrite (names in any
-        case), and `tags`, when given, replace the note's tags.  Changing
-        the note type of notes needs a one-way sync, as it does in Anki.
+        name (any case); the given `fields` then overwrite (names match in
+        any case, the later of two names for one field wins; a name the new
+        type does not have is skipped, not an error, and logged), and
+        `tags`, when given, replace the note's tags.  Changing the note type
+        of notes needs a one-way sync, as it does in Anki.
 
         Example: {"note": {"id": 1514547547030, "modelName": "Basic (and reversed card)", "fields": {"Front": "new front"}, "tags": ["changed"]}} -> null
         """
@@ -310,8 +327,6 @@ class NoteActions:
         anki_note = _get_note(col, nid)
         builder = NoteBuilder(col, self.config())
         new = builder.notetype(model_name)
-        for name in fields:  # refuse unknown fields before changing anything
-            new.field_index(name)
         if new.id != anki_note.mid:
             old = builder.notetype_by_id(anki_note.mid)
             info = col.models.change_notetype_info(
@@ -323,7 +338,8 @@ class NoteActions:
             request.note_ids.append(nid)
             col.models.change_notetype_of_notes(request)
             anki_note = _get_note(col, nid)
-        set_fields(anki_note, new, fields)
+        set_fields(anki_note, new, fields, exact=False,
+                   skipped=SkippedNames(self.host.log, "updateNoteModel"))
         if note.get("tags") is not None:
             anki_note.tags = parse_tags(note.get("tags"))
         col.update_note(anki_note)
@@ -495,6 +511,14 @@ class NoteActions:
 
 def _detail(problem: Optional[str]) -> Dict[str, Any]:
     return {"canAdd": True} if problem is None else {"canAdd": False, "error": problem}
+
+
+def _update_tags(tags: Any) -> List[str]:
+    """updateNote's `tags`: a list of strings or one string, as the reference
+    takes them; anything else (null too) gets the reference's error."""
+    if isinstance(tags, str) or (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        return parse_tags(tags)
+    raise ActionError("Must provide tags as a list of strings")
 
 
 def _note_id(obj: Any) -> int:

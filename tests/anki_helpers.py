@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, Iterable, List
+from contextlib import contextmanager
+from typing import Any, Dict, Iterable, Iterator, List
 
 import pytest
 
@@ -107,3 +108,43 @@ def gui(anki, api):
     close_windows(anki)
     yield api
     close_windows(anki)
+
+
+#: Listen to the add-on's log (ac.host.log, on either host) from INFO up.
+LISTEN_TO_LOG = """
+import logging
+class Listener(logging.Handler):
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+listener = Listener(logging.INFO)
+listener.messages = []
+listener.old_level = ac.host.log.level
+if not ac.host.log.isEnabledFor(logging.INFO):
+    ac.host.log.setLevel(logging.INFO)
+ac.host.log.addHandler(listener)
+ac.host._test_listener = listener
+result = True
+"""
+STOP_LISTENING = """
+listener = ac.host._test_listener
+ac.host.log.removeHandler(listener)
+ac.host.log.setLevel(listener.old_level)
+del ac.host._test_listener
+result = listener.messages
+"""
+
+
+def server_of(request: Any, api: Any) -> Any:
+    """The AnkiProcess or HeadlessProcess the `api` fixture talks to."""
+    return request.getfixturevalue("headless" if api.host_kind == "headless" else "anki")
+
+
+@contextmanager
+def logged(server: Any) -> Iterator[List[str]]:
+    """The messages the add-on logs while the block runs (filled in at its end)."""
+    messages: List[str] = []
+    server.driver(LISTEN_TO_LOG)
+    try:
+        yield messages
+    finally:
+        messages.extend(server.driver(STOP_LISTENING))

@@ -360,12 +360,12 @@ def test_failed_writes_change_nothing(api):
                               "audio": [good_media, {"data": "!!", "filename": "_bad.mp3"}]}}),
         ("addNote", {"note": {"deckName": "New deck?", "modelName": "Atomic",
                               "fields": {"Front": "new"}, "picture": good_media}}),
-        ("updateNoteFields", {"note": {"id": nid, "fields": {"Front": "changed", "Nope": "x"}}}),
+        ("updateNoteFields", {"note": {"id": nid, "fields": {"Front": "changed", "Back": [1]}}}),
         ("updateNoteFields", {"note": {"id": nid, "fields": {"Front": "changed"},
                                        "audio": [good_media, {"data": "!!", "filename": "_b.mp3"}]}}),
         ("updateNote", {"note": {"id": nid, "fields": {"Front": "changed"}, "tags": [1]}}),
         ("updateNoteModel", {"note": {"id": nid, "modelName": "Basic (and reversed card)",
-                                      "fields": {"Nope": "x"}}}),
+                                      "fields": {"Nope": "x", "back": {"not": "text"}}}}),
         ("deleteDecks", {"decks": ["Keep", "No such deck"], "cardsToo": True}),
         ("suspend", {"cards": [cid, 123]}),
         ("unsuspend", {"cards": [cid, 123]}),
@@ -412,7 +412,7 @@ def test_add_notes_isolates_each_failed_note(api, tmp_path):
             note("three", None, None),
             note("four", None, {"data": B64, "filename": "_out.mp3"}),
             note("five", None, {"data": B64, "filename": "../five.mp3"}),
-            {"deckName": "Default", "modelName": "Basic", "fields": {"Nope": "x"}},
+            {"deckName": "Default", "modelName": "Basic", "fields": {"Nope": "x"}},  # skipped: empty
         ]
         result = api.call("addNotes", notes=notes)
         assert [r is not None for r in result] == [True, False, True, False, False, False]
@@ -423,7 +423,8 @@ def test_add_notes_isolates_each_failed_note(api, tmp_path):
         assert not (tmp_path / "outside.txt").exists()
         details = api.call("canAddNotesWithErrorDetail", notes=notes[4:])
         assert [d["canAdd"] for d in details] == [False, False]
-        assert "not allowed" in details[0]["error"] and "Nope" in details[1]["error"]
+        assert "not allowed" in details[0]["error"]
+        assert details[1]["error"] == "cannot create note because it is empty"
         reply = api.request("addNote", note=notes[1])
         assert "base64" in reply["error"]
     finally:

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from anki_helpers import close_windows, gui, note_fields  # noqa: F401 (fixture)
+from anki_helpers import close_windows, gui, logged, note_fields  # noqa: F401 (fixture)
 from harness import ApiError
 
 ADD = "w = aqt.dialogs._dialogs['AddCards'][1]\n"
@@ -87,8 +87,9 @@ def test_add_cards_fills_the_add_window_and_returns_the_added_note(gui, anki, po
     anki.driver("mw.col.decks.id('Lang::Spanish')")
     note = {
         "deckName": "Lang::Spanish", "modelName": "Basic (and reversed card)",
-        # field names match ignoring case
-        "fields": {"front": "hola", "BACK": "hello"}, "tags": ["greeting", "es"],
+        # names match exactly, as in the reference: the others are skipped
+        "fields": {"Front": "hola", "Back": "hello", "back": "no", "Nope": "no"},
+        "tags": ["greeting", "es"],
         "options": WAIT,
     }
     reply = pool.submit(gui.call, "guiAddCards", note=note)
@@ -202,7 +203,7 @@ def test_add_cards_stores_media_and_references_it(gui, anki, pool, tmp_path, med
     note = basic("with media", "back", picture=[{
         "filename": "gui_pic.png", "data": base64.b64encode(picture).decode(), "fields": ["Back"],
     }], audio=[
-        {"filename": "gui_local.ogg", "path": str(local), "fields": ["front"]},
+        {"filename": "gui_local.ogg", "path": str(local), "fields": ["Front", "front", "Nope"]},
         {"filename": "gui_url.mp3", "url": f"{media_url}/sound.mp3", "fields": ["Back"]},
         # skipped: the client says it has this file already
         {"filename": "gui_skip.mp3", "data": base64.b64encode(b"same").decode(),
@@ -225,19 +226,51 @@ def test_add_cards_stores_media_and_references_it(gui, anki, pool, tmp_path, med
     # the reference's own wording, which clients compare
     (basic("x") | {"modelName": "No Such Type"}, "^model was not found: No Such Type$"),
     (basic("x") | {"deckName": "No Such Deck"}, "^deck was not found: No Such Deck$"),
-    ({"modelName": "Basic", "fields": {"Nope": "x"}}, "field was not found: Nope"),
     ({"modelName": "Basic", "fields": {"Front": ["x"]}}, "field Front must be a string"),
     (basic("x", audio=[{"filename": "a.mp3", "fields": ["Front"]}]), "give one of data"),
     (basic("x", audio=[{"filename": "a.mp3", "data": "###", "fields": ["Front"]}]), "base64"),
     (basic("x", audio=[{"filename": "a.mp3", "url": "http://127.0.0.1:9/x", "fields": ["Front"]}]),
      "a.mp3"),
     (basic("x", picture=[{"filename": "../p.png", "data": "", "fields": ["Front"]}]), "not allowed"),
-    (basic("x", picture=[{"filename": "p.png", "data": "", "fields": ["Nope"]}]), "field was not found: Nope"),
 ])
 def test_add_cards_rejects_a_bad_note_before_opening_anything(gui, anki, note, message):
     with pytest.raises(ApiError, match=message):
         gui.call("guiAddCards", note=note)
     assert anki.driver(ADD + "result = w is None")
+
+
+def test_add_cards_skips_field_names_it_does_not_match_exactly(gui, anki, pool):
+    note = {"deckName": "Default", "modelName": "Basic", "options": WAIT,
+            "fields": {"Front": "exact", "back": "wrong case", "Nope": "unknown"},
+            "picture": {"filename": "gui_skip.png", "data": base64.b64encode(b"png").decode(),
+                        "fields": ["BACK", "Nope"]}}
+    with logged(anki) as log:
+        reply = pool.submit(gui.call, "guiAddCards", note=note)
+        state = wait_for_window(anki, "exact")
+    assert state["fields"] == {"Front": "exact", "Back": ""}
+    media_dir = anki.driver("result = mw.col.media.dir()")
+    assert open(os.path.join(media_dir, "gui_skip.png"), "rb").read() == b"png"  # still stored
+    assert [m for m in log if m.startswith("guiAddCards: field 'back' skipped")], log
+    press_add(anki)
+    assert note_fields(anki, reply.result(timeout=30))["fields"] == {"Front": "exact", "Back": ""}
+
+
+def test_add_cards_cloze_example_of_the_docs(gui, anki):
+    """The documented example works on today's Anki (its Cloze type has
+    "Text" and "Back Extra")."""
+    note = {"deckName": "Default", "modelName": "Cloze",
+            "fields": {"Text": "The capital of Romania is {{c1::Bucharest}}",
+                       "Back Extra": "Romania is a country in Europe"},
+            "options": {"closeAfterAdding": True}, "tags": ["countries"]}
+    assert gui.call("guiAddCards", note=note) is None
+    fields = anki.wait_for(ADD_AND_CLOSE + """
+notes = [w.editor.note for w in windows if w.editor.note]
+result = dict(notes[0].items()) if notes else None
+""")
+    assert fields == note["fields"]
+    anki.driver(ADD_AND_CLOSE + "windows[0].add_current_note()")
+    assert anki.wait_for("result = list(mw.col.find_notes('tag:countries'))")
+    assert anki.wait_for(ADD_AND_CLOSE + "result = not windows", timeout=15)
 
 
 def test_add_note_set_data_needs_an_open_add_window(gui):
@@ -256,28 +289,33 @@ def test_add_note_set_data_fills_the_open_window(gui, anki, pool):
     assert state["fields"] == {"Front": "start", "Back": "back more"}
     assert state["tags"] == ["t1", "t2"]
 
-    assert gui.call("guiAddNoteSetData", note={"fields": {"front": "replaced"},
+    assert gui.call("guiAddNoteSetData", note={"fields": {"Front": "replaced"},
                                                "tags": ["only"], "deckName": "Other"}) is True
     state = anki.driver(SHARED_STATE)
     assert state["fields"] == {"Front": "replaced", "Back": "back more"}
     assert (state["tags"], state["deck"]) == (["only"], "Other")
 
-    # another note type: Anki carries the fields over
+    # another note type: Anki carries the fields over; media names match
+    # exactly, the others are skipped
     assert gui.call("guiAddNoteSetData", note={
         "modelName": "Basic (optional reversed card)", "fields": {"Add Reverse": "y"},
         "picture": {"filename": "set_data.png", "data": base64.b64encode(b"png").decode(),
-                    "fields": ["Back"]},
+                    "fields": ["Back", "front", "Nope"]},
     }) is True
     state = anki.driver(SHARED_STATE)
     assert state["model"] == "Basic (optional reversed card)"
     assert state["fields"] == {"Front": "replaced", "Back": 'back more<img src="set_data.png">',
                                "Add Reverse": "y"}
 
-    with pytest.raises(ApiError, match="field was not found: Nope"):
-        gui.call("guiAddNoteSetData", note={"fields": {"Nope": "x"}})
+    # a field name the note type does not have is an error here, in the
+    # reference's words (names match exactly), and nothing changes
+    for name in ("Nope", "front"):
+        answer = gui.request("guiAddNoteSetData", note={"fields": {"Back": "x", name: "x"}})
+        assert answer == {"result": None, "error": f'Field "{name}" not found in current note'}
     with pytest.raises(ApiError, match="model was not found"):
         gui.call("guiAddNoteSetData", note={"modelName": "Nope"})
-    assert anki.driver(SHARED_STATE)["fields"]["Front"] == "replaced"
+    assert anki.driver(SHARED_STATE)["fields"] == {
+        "Front": "replaced", "Back": 'back more<img src="set_data.png">', "Add Reverse": "y"}
 
     press_add(anki)
     nid = reply.result(timeout=30)

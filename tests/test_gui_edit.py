@@ -41,7 +41,7 @@ def test_edit_note_opens_the_editor_on_the_note(gui, anki):
 
 
 def test_edit_note_unknown_note_is_an_error(gui, anki):
-    with pytest.raises(ApiError, match="guiEditNote: note 4242 was not found"):
+    with pytest.raises(ApiError, match="Note was not found: 4242"):
         gui.call("guiEditNote", note=4242)
     assert anki.driver(STATE) is None
 

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from anki_helpers import logged, server_of
 
 HELLO = base64.b64encode(b"Hello, world!").decode()
 MP3 = b"ID3\x03\x00fake mp3 bytes \xff\xfb"
@@ -293,7 +294,7 @@ def test_add_note_with_audio_url_picture_data_and_video_path(api, web, tmp_path)
     nid = api.call("addNote", note=note_with(
         "猫",
         audio={"url": web.url("/cat.mp3"), "filename": "yomichan_ねこ_猫.mp3",
-               "skipHash": "7e2c2f954ef6051373ba916f000168dc", "fields": ["front"]},
+               "skipHash": "7e2c2f954ef6051373ba916f000168dc", "fields": ["Front"]},
         picture=[{"data": b64(PNG), "filename": "_cat.png", "fields": ["Back"]},
                  {"data": b64(PNG), "filename": "_stored_only.png", "fields": []}],
         video={"path": str(video), "filename": "_clip.webm", "fields": "Back"},
@@ -357,10 +358,52 @@ def test_can_add_notes_has_no_side_effect(api, web):
     assert api.call("retrieveMediaFile", filename="_cand.mp3") is False
     assert api.call("retrieveMediaFile", filename="_cand.png") is False
     assert api.call("findNotes", query="") == []
-    bad = note_with("candidate", audio={"url": web.url("/a.mp3"), "filename": "_c.mp3",
-                                        "fields": ["NoSuchField"]})
-    detail = api.call("canAddNoteWithErrorDetail", note=bad)
-    assert detail["canAdd"] is False and "NoSuchField" in detail["error"]
+    # a field name the note type does not have is skipped, as in the reference
+    unknown = note_with("candidate", audio={"url": web.url("/a.mp3"), "filename": "_c.mp3",
+                                            "fields": ["NoSuchField"]})
+    assert api.call("canAddNoteWithErrorDetail", note=unknown) == {"canAdd": True}
+    assert web.hits == []
+
+
+def test_media_field_names_match_exactly_and_the_file_is_stored_anyway(api, request):
+    entry = {"data": b64(MP3), "filename": "_names.mp3", "fields": ["Front", "back", "Nope", 7]}
+    with logged(server_of(request, api)) as log:
+        nid = api.call("addNote", note=note_with("names", audio=entry))
+    assert fields_of(api, nid) == {"Front": "names[sound:_names.mp3]", "Back": "back"}
+    assert api.call("retrieveMediaFile", filename="_names.mp3") == b64(MP3)
+    assert [m for m in log if m.startswith("addNote: audio _names.mp3: field 'back' skipped")], log
+    # only unknown names: stored, referenced nowhere
+    picture = {"data": b64(PNG), "filename": "_nowhere.png", "fields": ["FRONT"]}
+    assert api.call("updateNoteFields", note={"id": nid, "fields": {}, "picture": picture}) is None
+    assert fields_of(api, nid) == {"Front": "names[sound:_names.mp3]", "Back": "back"}
+    assert api.call("retrieveMediaFile", filename="_nowhere.png") == b64(PNG)
+    for name in ("_names.mp3", "_nowhere.png"):
+        api.call("deleteMediaFile", filename=name)
+
+
+def test_note_media_keeps_an_existing_file_unless_delete_existing(api):
+    """As the reference: a note's media entry stores with its own
+    `deleteExisting`, false when not given (Anki then keeps both)."""
+    api.call("storeMediaFile", filename="_clash.mp3", data=b64(b"old"))
+    nid = api.call("addNote", note=note_with("keep", audio={
+        "data": b64(b"new"), "filename": "_clash.mp3", "fields": ["Front"]}))
+    front = fields_of(api, nid)["Front"]
+    kept = front[len("keep[sound:"):-1]
+    assert front == f"keep[sound:{kept}]" and kept != "_clash.mp3" and kept.startswith("_clash")
+    assert api.call("retrieveMediaFile", filename="_clash.mp3") == b64(b"old")
+    assert api.call("retrieveMediaFile", filename=kept) == b64(b"new")
+    # the same content under that name: the name itself
+    nid = api.call("addNote", note=note_with("same", audio={
+        "data": b64(b"old"), "filename": "_clash.mp3", "fields": ["Front"]}))
+    assert fields_of(api, nid)["Front"] == "same[sound:_clash.mp3]"
+    # deleteExisting: true replaces it
+    assert api.call("updateNoteFields", note={"id": nid, "fields": {"Back": ""}, "audio": {
+        "data": b64(b"newer"), "filename": "_clash.mp3", "fields": ["Back"],
+        "deleteExisting": True}}) is None
+    assert fields_of(api, nid)["Back"] == "[sound:_clash.mp3]"
+    assert api.call("retrieveMediaFile", filename="_clash.mp3") == b64(b"newer")
+    for name in ("_clash.mp3", kept):
+        api.call("deleteMediaFile", filename=name)
 
 
 def test_media_entry_errors(api):
@@ -380,7 +423,7 @@ def test_update_note_fields_with_media(api, web):
     web.files["/w.png"] = PNG
     assert api.call("updateNoteFields", note={
         "id": nid, "fields": {"Back": "new back"},
-        "picture": [{"url": web.url("/w.png"), "filename": "_w.png", "fields": ["back"]}],
+        "picture": [{"url": web.url("/w.png"), "filename": "_w.png", "fields": ["Back"]}],
         "audio": {"data": b64(MP3), "filename": "_w.mp3", "fields": ["Front"]},
     }) is None
     fields = fields_of(api, nid)

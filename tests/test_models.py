@@ -193,7 +193,7 @@ def test_update_model_templates_errors(api):
     assert error_of(api, "updateModelTemplates", model={"name": "Foo", "templates": {}}) == \
         "model was not found: Foo"
     assert error_of(api, "updateModelTemplates", model={"name": "Custom", "templates": {
-        "Card 9": {"Front": "x"}}}) == "template was not found in model Custom: Card 9"
+        "Card 9": {"Front": "x"}}}) == "template was not found in Custom: Card 9"
     assert "unknown key 'front'" in error_of(api, "updateModelTemplates", model={
         "name": "Custom", "templates": {"Card 1": {"front": "x"}}})
 
@@ -272,7 +272,7 @@ def test_model_template_rename_reposition_remove(anki, api):
 
 def test_model_template_errors_name_the_template(api):
     make_model(api)
-    expected = "template was not found in model Custom: Nope"
+    expected = "template was not found in Custom: Nope"
     assert error_of(api, "modelTemplateRename", modelName="Custom", oldTemplateName="Nope",
                     newTemplateName="X") == expected
     assert error_of(api, "modelTemplateReposition", modelName="Custom", templateName="Nope",
@@ -317,7 +317,7 @@ def test_model_field_add_reposition_remove(anki, api):
 
 def test_model_field_errors(api):
     make_model(api, fields=("Only",), templates=[{"Front": "{{Only}}", "Back": ""}])
-    expected = "field was not found in model Custom: Nope"
+    expected = "field was not found in Custom: Nope"
     assert error_of(api, "modelFieldRename", modelName="Custom", oldFieldName="Nope", newFieldName="X") == expected
     assert error_of(api, "modelFieldReposition", modelName="Custom", fieldName="Nope", index=0) == expected
     assert error_of(api, "modelFieldRemove", modelName="Custom", fieldName="Nope") == expected

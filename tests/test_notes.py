@@ -1,6 +1,8 @@
 """Note actions: adding (duplicates in every scope), checking, updating,
 tags, finding and reading notes.  Media on notes: test_media.py."""
 
+from anki_helpers import logged, server_of
+
 
 DUP = "cannot create note because it is a duplicate"
 EMPTY = "cannot create note because it is empty"
@@ -43,11 +45,43 @@ def test_add_note_documented_sample_without_audio(api):
     assert api.call("findNotes", query="deck:Default") == [nid]
 
 
+def values(api, nid):
+    return {name: f["value"] for name, f in info(api, nid)["fields"].items()}
+
+
 def test_add_note_field_names_match_in_any_case(api):
     nid = api.call("addNote", note={"deckName": "Default", "modelName": "Basic",
                                     "fields": {"FRONT": "upper", "back": "lower"}})
-    fields = info(api, nid)["fields"]
-    assert fields["Front"]["value"] == "upper" and fields["Back"]["value"] == "lower"
+    assert values(api, nid) == {"Front": "upper", "Back": "lower"}
+    # two names for one field: the later one in the JSON object wins
+    nid = api.call("addNote", note={"deckName": "Default", "modelName": "Basic",
+                                    "fields": {"Front": "A1", "front": "A2"}})
+    assert values(api, nid)["Front"] == "A2"
+    nid = api.call("addNote", note={"deckName": "Default", "modelName": "Basic",
+                                    "fields": {"front": "B1", "Back": "b", "FRONT": "B2"}})
+    assert values(api, nid) == {"Front": "B2", "Back": "b"}
+
+
+def test_add_note_skips_unknown_field_names_and_logs_them(api, request):
+    with logged(server_of(request, api)) as log:
+        nid = api.call("addNote", note={"deckName": "Default", "modelName": "Basic",
+                                        "fields": {"Front": "kept", "Nope": "dropped"}})
+    assert values(api, nid) == {"Front": "kept", "Back": ""}
+    assert [m for m in log if "'Nope'" in m and "skipped" in m and "Basic" in m
+            and m.startswith("addNote:")], log
+    # only unknown names: the first field is empty
+    for fields in ({"Nope": "zzz"}, {}, {"Back": "only back"}):
+        assert error_of(api, "addNote", note={"deckName": "Default", "modelName": "Basic",
+                                              "fields": fields}) == EMPTY
+    # the same for the checks, and for addNotes
+    note = {"deckName": "Default", "modelName": "Basic", "fields": {"front": "new", "Nope": "x"}}
+    assert api.call("canAddNote", note=note) is True
+    assert api.call("canAddNotes", notes=[note]) == [True]
+    assert api.call("canAddNoteWithErrorDetail", note=note) == {"canAdd": True}
+    assert api.call("canAddNotesWithErrorDetail", notes=[note]) == [{"canAdd": True}]
+    [added] = api.call("addNotes", notes=[note])
+    assert values(api, added) == {"Front": "new", "Back": ""}
+    assert sorted(api.call("findNotes", query="")) == sorted([nid, added])
 
 
 def make_decks(api, anki, *names):
@@ -79,14 +113,11 @@ def test_empty_first_field_is_refused_with_the_exact_error(api):
     assert api.call("findNotes", query="") == []
 
 
-def test_unknown_deck_model_and_field_are_named(api):
+def test_unknown_deck_and_model_are_named(api):
     assert error_of(api, "addNote", note=basic("a", deck="No Such Deck")) == \
         "deck was not found: No Such Deck"
     assert error_of(api, "addNote", note=basic("a", model="No Such Model")) == \
         "model was not found: No Such Model"
-    err = error_of(api, "addNote", note={"deckName": "Default", "modelName": "Basic",
-                                         "fields": {"Front": "a", "Nope": "b"}})
-    assert err.startswith("field was not found: Nope") and "Basic" in err
     assert api.call("deckNames") == ["Default"]  # the deck was not created
     assert api.call("findNotes", query="") == []
 
@@ -253,19 +284,37 @@ def test_can_add_notes_and_error_details(api):
 def test_update_note_fields_returns_exactly_null(api):
     nid = api.call("addNote", note=basic("old front", "old back"))
     status, _, body = api.raw({"action": "updateNoteFields", "version": 6, "params": {
-        "note": {"id": nid, "fields": {"front": "new front"}}}})
+        "note": {"id": nid, "fields": {"Front": "new front"}}}})
     assert body == b'{"result": null, "error": null}'
-    fields = info(api, nid)["fields"]
-    assert fields["Front"]["value"] == "new front"
-    assert fields["Back"]["value"] == "old back"
+    assert values(api, nid) == {"Front": "new front", "Back": "old back"}
+
+
+def test_update_note_fields_names_match_exactly_and_unknown_ones_are_skipped(api, request):
+    nid = api.call("addNote", note=basic("a", "b"))
+    before = info(api, nid)
+    with logged(server_of(request, api)) as log:
+        for fields in ({"front": "changed?"}, {"Nope": "x"}, {"BACK": "x", "nope": "y"}, {}):
+            reply = api.request("updateNoteFields", note={"id": nid, "fields": fields})
+            assert reply == {"result": None, "error": None}, fields
+    after = info(api, nid)
+    assert (after["fields"], after["tags"]) == (before["fields"], before["tags"])  # unchanged
+    assert [m for m in log if m.startswith("updateNoteFields: field 'front' skipped")
+            and "exactly" in m], log
+    # of two names for one field, only the exact one counts, wherever it is
+    for fields in ({"Front": "F2", "front": "f2"}, {"front": "f3", "Front": "F3"}):
+        assert api.call("updateNoteFields", note={"id": nid, "fields": fields}) is None
+        assert values(api, nid)["Front"] == fields["Front"]
+    # updateNote's fields: the same
+    assert api.call("updateNote", note={"id": nid, "fields": {"back": "x", "Back": "B", "Nope": 1},
+                                        "tags": ["t"]}) is None
+    assert values(api, nid) == {"Front": "F3", "Back": "B"}
+    assert info(api, nid)["tags"] == ["t"]
 
 
 def test_update_note_fields_errors(api):
     nid = api.call("addNote", note=basic("a"))
     assert error_of(api, "updateNoteFields", note={"id": 123, "fields": {"Front": "x"}}) == \
         "Note was not found: 123"
-    assert error_of(api, "updateNoteFields", note={"id": nid, "fields": {"Nope": "x"}}).startswith(
-        "field was not found: Nope")
     assert "fields" in error_of(api, "updateNoteFields", note={"id": nid})
     assert info(api, nid)["fields"]["Front"]["value"] == "a"
 
@@ -279,7 +328,32 @@ def test_update_note_fields_and_tags(api, anki):
     assert anki.driver("result = mw.col.undo_status().undo") == "AnkiConnect: updateNote"
     assert api.call("updateNote", note={"id": nid, "tags": []}) is None
     assert info(api, nid)["tags"] == []
-    assert "fields" in error_of(api, "updateNote", note={"id": nid})
+
+
+def test_update_note_needs_fields_or_tags(api):
+    nid = api.call("addNote", note=basic("a", "b", tags=["old"]))
+    before = info(api, nid)
+    # the reference's words, which clients compare
+    assert error_of(api, "updateNote", note={"id": nid}) == \
+        'Must provide a "fields" or "tags" property.'
+    assert error_of(api, "updateNote", note={"id": nid, "audio": []}) == \
+        'Must provide a "fields" or "tags" property.'
+    # given, but not usable: an error too, and nothing changes
+    assert "fields" in error_of(api, "updateNote", note={"id": nid, "fields": None,
+                                                         "tags": ["new"]})
+    for tags in (None, 5, ["ok", 1]):
+        assert error_of(api, "updateNote", note={"id": nid, "fields": {"Front": "x"},
+                                                 "tags": tags}) == \
+            "Must provide tags as a list of strings"
+    after = info(api, nid)
+    assert (after["fields"], after["tags"]) == (before["fields"], before["tags"])
+    # `fields: {}` counts as given: nothing to change
+    assert api.request("updateNote", note={"id": nid, "fields": {}}) == \
+        {"result": None, "error": None}
+    assert info(api, nid)["fields"] == before["fields"]
+    assert api.call("updateNote", note={"id": nid, "tags": "single"}) is None
+    assert info(api, nid)["tags"] == ["single"]
+    assert error_of(api, "updateNote", note={"id": 123, "tags": []}) == "Note was not found: 123"
 
 
 def test_update_note_model(api):
@@ -299,6 +373,13 @@ def test_update_note_model(api):
     got = info(api, nid)
     assert got["modelName"] == "Cloze"
     assert got["fields"]["Text"]["value"] == "{{c1::x}}"
+    # names in any case, the later of two wins; unknown names are skipped
+    assert api.call("updateNoteModel", note={
+        "id": nid, "modelName": "Basic",
+        "fields": {"FRONT": "f1", "front": "f2", "Nope": "x"}}) is None
+    got = info(api, nid)
+    assert got["modelName"] == "Basic"
+    assert got["fields"]["Front"]["value"] == "f2"
     assert error_of(api, "updateNoteModel", note={"id": nid, "modelName": "Nope"}) == \
         "model was not found: Nope"
 
