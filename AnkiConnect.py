@@ -30,6 +30,7 @@ from .util import (
     ActionError,
     ActionSpec,
     Offload,
+    Partial,
     RequestContext,
     and_then,
     bind_params,
@@ -83,7 +84,8 @@ class AnkiConnect(
                 reply = self.host.run_on_main(lambda: self.start(request, context))
             return self.finish(reply)
         except ActionError as e:  # the host could not run it (Anki is closing)
-            return _reply(None, str(e))
+            return self._failure(request.get("action") if isinstance(request, dict) else None,
+                                 e, context)
 
     def start(self, request: Any, context: RequestContext) -> Any:
         """On the collection's thread: check the request, run the action and
@@ -96,8 +98,8 @@ class AnkiConnect(
             spec, kwargs = self._bind(name, request, version, context)
             outcome = self._step(spec, getattr(self, spec.method_name), **kwargs)
         except Exception as e:
-            return self._failure(name, e)
-        return self._shaped(spec, version, outcome)
+            return self._failure(name, e, context)
+        return self._shaped(spec, version, context, outcome)
 
     def finish(self, outcome: Any) -> Any:
         """On an HTTP worker: carry an Offload through to its result, running
@@ -138,23 +140,23 @@ class AnkiConnect(
     def _bind(self, name: Any, request: dict, version: int,
               context: RequestContext) -> Tuple[ActionSpec, Dict[str, Any]]:
         if not isinstance(name, str):
-            raise ActionError("unsupported action")
+            raise ActionError("unsupported action", "unknown_action")
         self._check_key(name, request.get("key"))
         spec = self.actions.get(name)
         if spec is None or not spec.exists_in(version):
-            raise ActionError("unsupported action")
+            raise ActionError("unsupported action", "unknown_action", action=name)
         # taken out of the request, so that a large value (media) can be let
         # go as soon as the action is done with it
         params = request.pop("params", None)
         if params is None:
             params = {}
         if not isinstance(params, dict):
-            raise ActionError(f"{name}: params must be an object")
+            raise ActionError(f"{name}: params must be an object", "invalid_params")
         kwargs = bind_params(spec, params)
         if spec.context:
             kwargs["context"] = context
         if spec.gui and not self.host.has_gui:
-            raise ActionError(f"{name} needs the Anki desktop app")
+            raise ActionError(f"{name} needs the Anki desktop app", "needs_anki_desktop")
         return spec, kwargs
 
     def _step(self, spec: ActionSpec, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -165,17 +167,26 @@ class AnkiConnect(
         with self.host.undo_step(f"AnkiConnect: {spec.name}"):
             return fn(*args, **kwargs)
 
-    def _shaped(self, spec: ActionSpec, version: int, outcome: Any) -> Any:
+    def _shaped(self, spec: ActionSpec, version: int, context: RequestContext,
+                outcome: Any) -> Any:
         """The reply for an action's outcome (an Offload of it, if it offloads)."""
+        if isinstance(outcome, Partial):
+            if not context.detailed:
+                return self._shaped(spec, version, context, outcome.result)
+            reply = _reply(outcome.result, None)
+            if outcome.failures:
+                reply["errorDetail"] = {"code": "some_items_failed", "action": spec.name,
+                                        "items": outcome.failures}
+            return reply
         if not isinstance(outcome, Offload):
             return outcome if version <= 4 else _reply(outcome, None)
         work, then = outcome.work, outcome.then
         if then is None:
             def work_shaped() -> Any:
                 try:
-                    return self._shaped(spec, version, work())
+                    return self._shaped(spec, version, context, work())
                 except Exception as e:
-                    return self._failure(spec.name, e)
+                    return self._failure(spec.name, e, context)
 
             return Offload(work_shaped, large=outcome.large)
 
@@ -190,20 +201,26 @@ class AnkiConnect(
             try:
                 if not ok:
                     raise value
-                return self._shaped(spec, version, self._step(spec, then, value))
+                return self._shaped(spec, version, context, self._step(spec, then, value))
             except Exception as e:
-                return self._failure(spec.name, e)
+                return self._failure(spec.name, e, context)
 
         return Offload(work_caught, then_shaped, outcome.large)
 
-    def _failure(self, name: Any, error: Exception) -> Dict[str, Any]:
+    def _failure(self, name: Any, error: Exception, context: RequestContext) -> Dict[str, Any]:
+        """The reply for a failed request; with `errorDetail` where the
+        surface asks for it (context.detailed)."""
         if isinstance(error, ActionError):
-            return _reply(None, str(error))
-        if isinstance(error, RecursionError):
-            return _reply(None, f"{name}: the request is nested too deeply")
-        # an unforeseen failure still gets a clear reply
-        self.host.log.error("action %s failed", name, exc_info=error)
-        return _reply(None, _describe_failure(name, error))
+            reply, code, detail = _reply(None, str(error)), error.code, error.detail
+        elif isinstance(error, RecursionError):
+            reply = _reply(None, f"{name}: the request is nested too deeply")
+            code, detail = "invalid_request", {}
+        else:  # an unforeseen failure still gets a clear reply
+            self.host.log.error("action %s failed", name, exc_info=error)
+            reply, code, detail = _reply(None, _describe_failure(name, error)), "internal_error", {}
+        if context.detailed:
+            reply["errorDetail"] = dict({"code": code, "action": name}, **detail)
+        return reply
 
     def _check_key(self, name: str, key: Any) -> None:
         expected = self.config().get("apiKey")
@@ -214,7 +231,7 @@ class AnkiConnect(
         if not isinstance(key, str) or not hmac.compare_digest(
             _digest(key), _digest(str(expected))
         ):
-            raise ActionError("valid api key must be provided")
+            raise ActionError("valid api key must be provided", "unauthorized")
 
 
 def _digest(text: str) -> bytes:

@@ -36,8 +36,46 @@ def _addon_version() -> str:
 ADDON_VERSION = _addon_version()
 
 
+#: The codes of `errorDetail` (the per-action HTTP surface, MCP): each with
+#: its HTTP status and meaning.  Stable: clients may branch on them.
+ERROR_CODES: Dict[str, Any] = {
+    "invalid_request": (400, "the request is not a JSON object of the expected form"),
+    "invalid_params": (400, "a parameter is missing, unknown, or of the wrong type"),
+    "unknown_action": (404, "there is no such action"),
+    "unauthorized": (401, "the API key is missing or wrong"),
+    "forbidden": (403, "this web origin (or Host) may not use the API"),
+    "not_found": (400, "a note, card, deck, note type, field, template or file it names does not exist"),
+    "duplicate": (400, "the note would be a duplicate (existingNoteId names the existing one)"),
+    "empty_note": (400, "the note's first field is empty (or makes no card)"),
+    "needs_anki_desktop": (400, "the action needs Anki's windows, and this server has none"),
+    "unavailable": (503, "no collection is open now (Anki shows its profile manager, or is closing)"),
+    "some_items_failed": (200, "the action did what it could; `items` says which items failed and why"),
+    "failed": (400, "the action could not do what was asked; the message says why"),
+    "internal_error": (500, "an unforeseen failure; Anki's log has the details"),
+}
+
+
 class ActionError(Exception):
-    """An error whose message is shown to the client as is."""
+    """An error whose message is shown to the client as is.
+
+    `code` (one of ERROR_CODES) and `detail` (e.g. param=..., index=...,
+    existingNoteId=...) are for the surfaces that answer with `errorDetail`;
+    `POST /` shows only the message, as the reference does."""
+
+    def __init__(self, message: str, code: str = "failed", **detail: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class Partial:
+    """A result some of whose items failed (addNotes' nulls): `POST /`
+    answers `result` alone; the surfaces with `errorDetail` also say, in
+    `failures`, which items failed and why (dicts with index, code, message)."""
+
+    result: Any
+    failures: List[Dict[str, Any]]
 
 
 @dataclass
@@ -47,6 +85,7 @@ class RequestContext:
     origin: str = ""
     allowed: bool = True  # the origin may use the API
     multi_depth: int = 0
+    detailed: bool = False  # failures get errorDetail (not on POST /)
 
 
 @dataclass
@@ -126,6 +165,9 @@ def wait_for(future: Any, action: str, timeout: Optional[float] = 60.0,
 
 class GuiUnavailable(ActionError):
     """The action needs Anki's windows, which this host does not have."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "needs_anki_desktop")
 
 
 # ---------------------------------------------------------------------------
@@ -290,13 +332,15 @@ def bind_params(spec: ActionSpec, params: Dict[str, Any]) -> Dict[str, Any]:
         if key not in spec.params:
             # The wording of the v6 reference's own example error.
             raise ActionError(
-                f"{spec.name}() got an unexpected keyword argument '{key}'"
+                f"{spec.name}() got an unexpected keyword argument '{key}'",
+                "invalid_params", param=key,
             )
     kwargs: Dict[str, Any] = {}
     for p in spec.params.values():
         if p.name not in params:
             if p.required:
-                raise ActionError(f"{spec.name}: missing required parameter '{p.name}'")
+                raise ActionError(f"{spec.name}: missing required parameter '{p.name}'",
+                                  "invalid_params", param=p.name)
             continue
         try:
             kwargs[p.name] = check_type(params[p.name], p.hint)
@@ -304,7 +348,7 @@ def bind_params(spec: ActionSpec, params: Dict[str, Any]) -> Dict[str, Any]:
             where = p.name + e.path
             raise ActionError(
                 f"{spec.name}: parameter '{where}' must be {e.expected}, "
-                f"got {describe_value(e.value)}"
+                f"got {describe_value(e.value)}", "invalid_params", param=where,
             ) from None
     return kwargs
 

@@ -89,7 +89,7 @@ class AnkiHost(Host):
         if self.is_main_thread():
             return fn()
         if self._closing:
-            raise ActionError("Anki is closing")
+            raise ActionError("Anki is closing", "unavailable")
         call = CallResult()
         with self._pending_lock:
             self._pending.add(call)
@@ -124,14 +124,15 @@ class AnkiHost(Host):
         with self._pending_lock:
             pending = list(self._pending)
         for call in pending:
-            call.fail(ActionError("Anki is closing"))
+            call.fail(ActionError("Anki is closing", "unavailable"))
 
     # -- collection and windows --------------------------------------------
     @property
     def col(self) -> Any:
         col = self.mw.col
         if col is None:
-            raise ActionError("collection is not available: no Anki profile is open")
+            raise ActionError("collection is not available: no Anki profile is open",
+                              "unavailable")
         return col
 
     def window(self, action: str) -> Any:

@@ -134,14 +134,14 @@ class HeadlessHost(Host):
         call = CallResult()
         with self._lock:
             if self._closing:
-                raise ActionError("AnkiConnect is shutting down")
+                raise ActionError("AnkiConnect is shutting down", "unavailable")
             self._queue.put((call, fn))
         return call.wait()
 
     @property
     def col(self) -> Any:
         if self._col is None:
-            raise ActionError("the collection is not open")
+            raise ActionError("the collection is not open", "unavailable")
         return self._col
 
     def active_profile(self) -> Optional[str]:
