@@ -173,6 +173,11 @@ class GuiUnavailable(ActionError):
 # ---------------------------------------------------------------------------
 # The action decorator
 
+#: The API reference's groups, in order, by the module their actions are in.
+GROUPS = {"misc": "Miscellaneous", "packages": "Miscellaneous", "decks": "Decks",
+          "models": "Models", "notes": "Notes", "cards": "Cards", "media": "Media",
+          "stats": "Statistics", "gui": "Graphical"}
+
 
 @dataclass
 class ActionSpec:
@@ -193,7 +198,7 @@ class ActionSpec:
     prose: List[str] = field(default_factory=list)
     param_docs: Dict[str, str] = field(default_factory=dict)
     examples: List[Any] = field(default_factory=list)
-    #: the area it belongs to: the module of its mixin (decks, notes, gui, ...)
+    #: the README's group it belongs to (GROUPS: by the module of its mixin)
     group: str = ""
 
     def exists_in(self, version: int) -> bool:
@@ -261,7 +266,8 @@ def collect_actions(cls: type) -> Dict[str, ActionSpec]:
             spec.summary, spec.prose = doc["summary"], doc["prose"]
             spec.param_docs, spec.examples = doc["params"], doc["examples"]
             # a module split by theme (gui_browser.py) belongs to its group (gui)
-            spec.group = klass.__module__.rsplit(".", 1)[-1].split("_", 1)[0]
+            module = klass.__module__.rsplit(".", 1)[-1].split("_", 1)[0]
+            spec.group = GROUPS.get(module, "Miscellaneous")
             owner = found.get(spec.name)
             if owner is not None and owner.method_name != attr:
                 raise TypeError(f"action {spec.name} is defined twice")
