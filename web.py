@@ -10,8 +10,10 @@ runs each action on the collection's thread and returns the reply.
 
 Who may call: the Origin header (browsers) must be allowed by the config, and
 when bound to loopback the Host header must name this machine (DNS rebinding).
-A refused request gets HTTP 403 and runs nothing.  Requests without an Origin
-(curl, scripts, native programs) are allowed, as in every AnkiConnect.
+A refused request gets HTTP 403 and runs nothing; who is calling is decided
+before the body is read, so a refused caller learns nothing from its body's
+faults.  Requests without an Origin (curl, scripts, native programs) are
+allowed, as in every AnkiConnect.
 """
 from __future__ import annotations
 
@@ -141,10 +143,16 @@ class ApiApp:
         )
 
         if method == "OPTIONS":
-            return self._preflight(environ, origin, start_response)
-
+            return self._preflight(environ, origin, allowed, start_response)
+        # Who is calling comes first: a refused caller gets 403 whatever its
+        # body holds.  Only requestPermission runs for a refused origin, so
+        # the body is read only for one that may ask.
+        if not allowed and not policy.may_ask(origin):
+            return self._refuse(start_response)
         length = _content_length(environ)
         if not length:
+            if not allowed:
+                return self._refuse(start_response)
             return _respond(start_response, "200 OK", BANNER, "text/plain",
                             policy.cors_header(origin, allowed))
         try:
@@ -153,15 +161,15 @@ class ApiApp:
             else:
                 request = _parse(environ["wsgi.input"], length)
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
+            if not allowed:
+                return self._refuse(start_response)
             problem = _json_problem(e)
             return self._json(start_response, "200 OK", {"result": None, "error": problem},
                               policy.cors_header(origin, allowed))
 
         action = request.get("action") if isinstance(request, dict) else None
-        if not allowed and (action != "requestPermission" or not policy.may_ask(origin)):
-            reply = {"result": None, "error": "this origin is not allowed to use AnkiConnect; "
-                     "call requestPermission first"}
-            return self._json(start_response, "403 Forbidden", reply, None)
+        if not allowed and action != "requestPermission":
+            return self._refuse(start_response)
 
         context = self.make_context(origin=origin or "", allowed=allowed)
         started = time.time()
@@ -173,13 +181,25 @@ class ApiApp:
             self._log(started, logged, reply)
         return response
 
-    def _preflight(self, environ: Dict[str, Any], origin: Optional[str],
+    def _refuse(self, start_response: Callable) -> List[bytes]:
+        """403: this caller may not use the API; nothing ran."""
+        reply = {"result": None, "error": "this origin is not allowed to use AnkiConnect; "
+                 "call requestPermission first"}
+        return self._json(start_response, "403 Forbidden", reply, None)
+
+    def _preflight(self, environ: Dict[str, Any], origin: Optional[str], allowed: bool,
                    start_response: Callable) -> List[bytes]:
-        # A preflight runs nothing, so it may succeed for any origin: the real
-        # request is checked on its own.  This lets an unknown page reach
-        # requestPermission even when it sends Content-Type: application/json.
+        """A CORS preflight runs nothing.  It is granted only to callers that
+        may call (their origin, or `*`); for any other the reply grants nothing,
+        so the browser does not send the request.  A page that is not allowed
+        can still reach requestPermission with a simple POST (text/plain),
+        which browsers send without a preflight."""
+        cors = self.policy.cors_header(origin, allowed)
+        if cors is None:
+            start_response("200 OK", [("Vary", "Origin"), ("Content-Length", "0")])
+            return [b""]
         headers = [
-            ("Access-Control-Allow-Origin", origin or "http://localhost"),
+            ("Access-Control-Allow-Origin", cors),
             ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
             ("Access-Control-Allow-Headers",
              environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS") or "*"),
@@ -187,7 +207,7 @@ class ApiApp:
             ("Vary", "Origin"),
             ("Content-Length", "0"),
         ]
-        if environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"):
+        if environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "").lower() == "true":
             headers.append(("Access-Control-Allow-Private-Network", "true"))
         start_response("200 OK", headers)
         return [b""]

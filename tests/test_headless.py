@@ -71,6 +71,19 @@ def test_permission_request_from_unknown_origin_is_denied_without_asking(hapi):
     assert json.loads(body) == {"result": {"permission": "denied"}, "error": None}
 
 
+def test_permission_request_as_a_page_sends_it_is_denied_and_readable(hapi):
+    """A page that may not call sends a simple text/plain POST; its preflight
+    would grant nothing."""
+    origin = "https://unknown.example"
+    status, headers, body = hapi.raw({"action": "requestPermission", "version": 6},
+                                     headers={"Origin": origin, "Content-Type": "text/plain"})
+    assert (status, json.loads(body)) == (200, {"result": {"permission": "denied"}, "error": None})
+    assert headers["access-control-allow-origin"] == origin
+    _, headers, _ = hapi.raw(method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in headers
+
+
 def test_no_qt_and_no_aqt_in_the_process(headless):
     loaded = headless.driver(
         "import sys\n"
