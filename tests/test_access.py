@@ -94,6 +94,7 @@ def test_without_localhost_extensions_are_not_implied(api, config):
 
 @pytest.mark.parametrize("body", [
     b"", b"{1: 2}", b"\xe7\x8c", b"1.2", b"{}", b'{"action": 1}',
+    b'{"action": "requestPermission", "version": "6"}',  # not a valid request: not run either
 ])
 def test_refused_origin_gets_403_whatever_the_body(api, body):
     """Who is calling is decided before the body: a page that may not call

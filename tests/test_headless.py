@@ -84,6 +84,17 @@ def test_permission_request_as_a_page_sends_it_is_denied_and_readable(hapi):
     assert "access-control-allow-origin" not in headers
 
 
+def test_request_schema_is_compiled_once(hapi, headless):
+    """jsonschema's validator is built once, before the first request, and
+    not for each request (jsonschema.validate() would build it each time)."""
+    for body in ({"action": "version", "version": 6}, b"{}", b"1.2", {"action": "nope"}):
+        assert hapi.raw(body)[0] == 200
+    info = headless.driver(
+        "import sys\nresult = sys.modules['ankiconnect.web'].request_validator.cache_info()"
+        ".misses")
+    assert info == 1
+
+
 def test_no_qt_and_no_aqt_in_the_process(headless):
     loaded = headless.driver(
         "import sys\n"
