@@ -316,12 +316,28 @@ def request_validator() -> Any:
 
 def best_schema_error(request: Any) -> Any:
     """None, or the ValidationError jsonschema.validate() would raise."""
+    if _plainly_valid(request):
+        return None
     validator = request_validator()
     if validator.is_valid(request):
         return None
     from jsonschema.exceptions import best_match
 
     return best_match(validator.iter_errors(request))
+
+
+def _plainly_valid(request: Any) -> bool:
+    """Whether REQUEST_SCHEMA certainly accepts `request`, told without
+    jsonschema for the usual request (a string action, an int version, an
+    object params): jsonschema's ~20 us were 5-15% of a small request.
+    jsonschema decides every other request, so what is accepted and what
+    is answered stay jsonschema's (e.g. a version of 6.0 goes to it)."""
+    if type(request) is not dict:
+        return False
+    action = request.get("action")
+    return (type(action) is str and action != ""
+            and ("version" not in request or type(request["version"]) is int)
+            and ("params" not in request or type(request["params"]) is dict))
 
 
 def _large_result(reply: Any) -> bool:
