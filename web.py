@@ -34,7 +34,9 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from .util import API_VERSION, LARGE_DATA, large_data_thread
 
 #: the reply to a request without a body (GET /, an empty POST), as the reference's
-BANNER = json.dumps({"apiVersion": f"AnkiConnect v.{API_VERSION}"}).encode("ascii")
+#: what GET / and an empty POST answer (as the reference's 2023 releases,
+#: which clients compare with; its 2025 releases answer it as JSON)
+BANNER = f"AnkiConnect v.{API_VERSION}".encode("ascii")
 #: the request object, as the reference validates it (its errors are jsonschema's text)
 REQUEST_SCHEMA: Dict[str, Any] = {
     "type": "object",
@@ -169,7 +171,7 @@ class ApiApp:
         if not length:
             if not allowed:
                 return self._refuse(start_response)
-            return _respond(start_response, "200 OK", BANNER, "application/json",
+            return _respond(start_response, "200 OK", BANNER, "text/plain",
                             policy.cors_header(origin, allowed))
         if length >= LARGE_DATA:  # media: on the one large-data thread
             request, problem = large_data_thread.run(
