@@ -89,7 +89,9 @@ class AnkiConnect(
 
     def start(self, request: Any, context: RequestContext) -> Any:
         """On the collection's thread: check the request, run the action and
-        shape its reply; or an Offload whose outcome is the reply."""
+        shape its reply; or an Offload whose outcome is the reply.  (A request
+        from HTTP has passed web.REQUEST_SCHEMA; `multi`'s sub-actions, as in
+        the reference, have not, and are checked here.)"""
         if not isinstance(request, dict):
             return _reply(None, "request must be a JSON object")
         name = request.get("action", "")
@@ -243,16 +245,14 @@ def _reply(result: Any, error: Optional[str]) -> Dict[str, Any]:
 
 
 def _version_of(request: dict) -> int:
+    """The request's version: 4 when it has none.  As the reference's schema
+    has it ("version": {"type": "integer"}), a whole float such as 6.0 is an
+    integer; a string such as "6", a boolean or null is not.  (web.py checks
+    the top-level request with that schema; this checks `multi`'s sub-actions.)"""
     version = request.get("version", DEFAULT_VERSION)
-    if version is None:
-        return DEFAULT_VERSION
-    if isinstance(version, bool):
-        raise ActionError("version must be an integer")
-    if isinstance(version, int):
+    if isinstance(version, int) and not isinstance(version, bool):
         return version
     if isinstance(version, float) and version.is_integer():
-        return int(version)
-    if isinstance(version, str) and version.strip().isdigit():
         return int(version)
     raise ActionError("version must be an integer")
 

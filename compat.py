@@ -271,6 +271,14 @@ def dialog_instance(name: str) -> Any:
     return entry[1] if entry else None
 
 
+def open_dialog_names() -> List[str]:
+    """The names of the aqt.dialogs windows that are open (2.1.66 has no
+    public way to list them either)."""
+    import aqt
+
+    return [name for name, entry in list(aqt.dialogs._dialogs.items()) if entry and entry[1]]
+
+
 def browser_column_sorts(column: Any, notes_mode: bool) -> bool:
     """Whether the browser can sort its table by `column` (a BrowserColumns
     column) in cards or notes mode.  23.10+ tell per mode (sorting_cards,

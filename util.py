@@ -349,7 +349,7 @@ def bind_params(spec: ActionSpec, params: Dict[str, Any]) -> Dict[str, Any]:
                                   "invalid_params", param=p.name)
             continue
         try:
-            kwargs[p.name] = check_type(params[p.name], p.hint)
+            kwargs[p.name] = checker(p.hint)(params[p.name])
         except ParamTypeError as e:
             where = p.name + e.path
             raise ActionError(
@@ -388,81 +388,136 @@ def check_type(value: Any, hint: Any) -> Any:
     """Check a JSON value against a type hint; return it (ints for int ids).
 
     Supported hints: Any, object, int, float, str, bool, None, list[T],
-    dict[str, T], Optional/Union, Literal.  Whole floats are accepted for
-    int (JavaScript clients sometimes send 1.0).
+    dict[str, T], Optional/Union, Literal, Annotated (its base type is
+    checked) and TypedDict (an object: the action checks its keys).  Whole
+    floats are accepted for int (JavaScript clients sometimes send 1.0).
     """
+    return checker(hint)(value)
+
+
+_checkers: Dict[Any, Callable[[Any], Any]] = {}
+
+
+def checker(hint: Any) -> Callable[[Any], Any]:
+    """The check_type function of one hint, built once (it runs for every
+    parameter of every request)."""
+    check = _checkers.get(hint)
+    if check is None:
+        check = _checkers[hint] = _build_checker(hint)
+    return check
+
+
+def _build_checker(hint: Any) -> Callable[[Any], Any]:
     if hint is Any or hint is object:
-        return value
+        return _unchecked
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Annotated:  # the shape is for the schema; the base is checked
-        return check_type(value, args[0])
+        return checker(args[0])
     if _is_typed_dict(hint):  # an object; the action checks its keys itself
-        return check_type(value, dict)
+        return checker(dict)
+    expected = type_name(hint)
     if origin is Union:
-        for option in args:
-            try:
-                return check_type(value, option)
-            except ParamTypeError:
-                continue
-        raise ParamTypeError(type_name(hint), value)
+        options = [checker(option) for option in args]
+
+        def check_union(value: Any) -> Any:
+            for option in options:
+                try:
+                    return option(value)
+                except ParamTypeError:
+                    continue
+            raise ParamTypeError(expected, value)
+        return check_union
     if origin is typing.Literal:
-        if value in args and type(value) in {type(a) for a in args}:
-            return value
-        raise ParamTypeError(type_name(hint), value)
-    if hint is type(None) or hint is None:
-        if value is None:
-            return None
-        raise ParamTypeError("null", value)
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-        raise ParamTypeError("a boolean", value)
-    if hint is int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, int) and not isinstance(value, bool):
-            if not INT64_MIN <= value <= INT64_MAX:  # Anki's ids and numbers are 64-bit
-                raise ParamTypeError("an integer between -2^63 and 2^63-1", value)
-            return value
-        raise ParamTypeError("an integer", value)
-    if hint is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-        raise ParamTypeError("a number", value)
-    if hint is str:
-        if isinstance(value, str):
-            return value
-        raise ParamTypeError("a string", value)
+        allowed_types = {type(a) for a in args}
+
+        def check_literal(value: Any) -> Any:
+            if value in args and type(value) in allowed_types:
+                return value
+            raise ParamTypeError(expected, value)
+        return check_literal
+    if hint in _SIMPLE_CHECKS:
+        return _SIMPLE_CHECKS[hint]
     if origin in (list, List) or hint is list:
-        if not isinstance(value, list):
-            raise ParamTypeError(type_name(hint), value)
-        if not args:
-            return value
-        out = []
-        for i, item in enumerate(value):
-            try:
-                out.append(check_type(item, args[0]))
-            except ParamTypeError as e:
-                raise ParamTypeError(e.expected, e.value, f"[{i}]{e.path}") from None
-        return out
+        item = checker(args[0]) if args else None
+
+        def check_list(value: Any) -> Any:
+            if not isinstance(value, list):
+                raise ParamTypeError(expected, value)
+            if item is None:
+                return value
+            out = []
+            for i, element in enumerate(value):
+                try:
+                    out.append(item(element))
+                except ParamTypeError as e:
+                    raise ParamTypeError(e.expected, e.value, f"[{i}]{e.path}") from None
+            return out
+        return check_list
     if origin in (dict, Dict) or hint is dict:
-        if not isinstance(value, dict):
-            raise ParamTypeError(type_name(hint), value)
-        if not args:
-            return value
-        out_d = {}
-        for k, v in value.items():
-            try:
-                out_d[k] = check_type(v, args[1])
-            except ParamTypeError as e:
-                raise ParamTypeError(e.expected, e.value, f".{k}{e.path}") from None
-        return out_d
+        entry = checker(args[1]) if args else None
+
+        def check_dict(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise ParamTypeError(expected, value)
+            if entry is None:
+                return value
+            out = {}
+            for k, v in value.items():
+                try:
+                    out[k] = entry(v)
+                except ParamTypeError as e:
+                    raise ParamTypeError(e.expected, e.value, f".{k}{e.path}") from None
+            return out
+        return check_dict
     raise TypeError(f"unsupported parameter type hint: {hint!r}")
 
 
 def _is_typed_dict(hint: Any) -> bool:
     return isinstance(hint, type) and issubclass(hint, dict) and hasattr(hint, "__total__")
+
+
+def _unchecked(value: Any) -> Any:
+    return value
+
+
+def _check_null(value: Any) -> Any:
+    if value is None:
+        return None
+    raise ParamTypeError("null", value)
+
+
+def _check_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    raise ParamTypeError("a boolean", value)
+
+
+def _check_int(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not INT64_MIN <= value <= INT64_MAX:  # Anki's ids and numbers are 64-bit
+            raise ParamTypeError("an integer between -2^63 and 2^63-1", value)
+        return value
+    raise ParamTypeError("an integer", value)
+
+
+def _check_float(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    raise ParamTypeError("a number", value)
+
+
+def _check_str(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    raise ParamTypeError("a string", value)
+
+
+_SIMPLE_CHECKS: Dict[Any, Callable[[Any], Any]] = {
+    type(None): _check_null, None: _check_null, bool: _check_bool, int: _check_int,
+    float: _check_float, str: _check_str}
 
 
 def type_name(hint: Any) -> str:

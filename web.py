@@ -10,8 +10,14 @@ runs each action on the collection's thread and returns the reply.
 
 Who may call: the Origin header (browsers) must be allowed by the config, and
 when bound to loopback the Host header must name this machine (DNS rebinding).
-A refused request gets HTTP 403 and runs nothing.  Requests without an Origin
-(curl, scripts, native programs) are allowed, as in every AnkiConnect.
+A refused request gets HTTP 403 and runs nothing; who is calling is decided
+before the body is read, so a refused caller learns nothing from its body's
+faults.  Requests without an Origin (curl, scripts, native programs) are
+allowed, as in every AnkiConnect.
+
+The request object is checked as the reference checks it: `REQUEST_SCHEMA`
+through the jsonschema library (which Anki ships), answering jsonschema's own
+text; `multi`'s sub-actions are checked one by one by `AnkiConnect.start`.
 """
 from __future__ import annotations
 
@@ -22,11 +28,25 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from functools import lru_cache
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .util import API_VERSION, LARGE_DATA, large_data_thread
 
+#: the reply to a request without a body (GET /, an empty POST), as the reference's
+#: what GET / and an empty POST answer (as the reference's 2023 releases,
+#: which clients compare with; its 2025 releases answer it as JSON)
 BANNER = f"AnkiConnect v.{API_VERSION}".encode("ascii")
+#: the request object, as the reference validates it (its errors are jsonschema's text)
+REQUEST_SCHEMA: Dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "action": {"type": "string", "minLength": 1},
+        "version": {"type": "integer"},
+        "params": {"type": "object"},
+    },
+    "required": ["action"],
+}
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
 
@@ -141,27 +161,30 @@ class ApiApp:
         )
 
         if method == "OPTIONS":
-            return self._preflight(environ, origin, start_response)
-
+            return self._preflight(environ, origin, allowed, start_response)
+        # Who is calling comes first: a refused caller gets 403 whatever its
+        # body holds.  Only requestPermission runs for a refused origin, so
+        # the body is read only for one that may ask.
+        if not allowed and not policy.may_ask(origin):
+            return self._refuse(start_response)
         length = _content_length(environ)
         if not length:
+            if not allowed:
+                return self._refuse(start_response)
             return _respond(start_response, "200 OK", BANNER, "text/plain",
                             policy.cors_header(origin, allowed))
-        try:
-            if length >= LARGE_DATA:  # media: on the one large-data thread
-                request = large_data_thread.run(lambda: _parse(environ["wsgi.input"], length))
-            else:
-                request = _parse(environ["wsgi.input"], length)
-        except (UnicodeDecodeError, ValueError, RecursionError) as e:
-            problem = _json_problem(e)
+        if length >= LARGE_DATA:  # media: on the one large-data thread
+            request, problem = large_data_thread.run(
+                lambda: _read_request(environ["wsgi.input"], length))
+        else:
+            request, problem = _read_request(environ["wsgi.input"], length)
+
+        action = request.get("action") if problem is None else None
+        if not allowed and action != "requestPermission":
+            return self._refuse(start_response)
+        if problem is not None:
             return self._json(start_response, "200 OK", {"result": None, "error": problem},
                               policy.cors_header(origin, allowed))
-
-        action = request.get("action") if isinstance(request, dict) else None
-        if not allowed and (action != "requestPermission" or not policy.may_ask(origin)):
-            reply = {"result": None, "error": "this origin is not allowed to use AnkiConnect; "
-                     "call requestPermission first"}
-            return self._json(start_response, "403 Forbidden", reply, None)
 
         context = self.make_context(origin=origin or "", allowed=allowed)
         started = time.time()
@@ -173,13 +196,25 @@ class ApiApp:
             self._log(started, logged, reply)
         return response
 
-    def _preflight(self, environ: Dict[str, Any], origin: Optional[str],
+    def _refuse(self, start_response: Callable) -> List[bytes]:
+        """403: this caller may not use the API; nothing ran."""
+        reply = {"result": None, "error": "this origin is not allowed to use AnkiConnect; "
+                 "call requestPermission first"}
+        return self._json(start_response, "403 Forbidden", reply, None)
+
+    def _preflight(self, environ: Dict[str, Any], origin: Optional[str], allowed: bool,
                    start_response: Callable) -> List[bytes]:
-        # A preflight runs nothing, so it may succeed for any origin: the real
-        # request is checked on its own.  This lets an unknown page reach
-        # requestPermission even when it sends Content-Type: application/json.
+        """A CORS preflight runs nothing.  It is granted only to callers that
+        may call (their origin, or `*`); for any other the reply grants nothing,
+        so the browser does not send the request.  A page that is not allowed
+        can still reach requestPermission with a simple POST (text/plain),
+        which browsers send without a preflight."""
+        cors = self.policy.cors_header(origin, allowed)
+        if cors is None:
+            start_response("200 OK", [("Vary", "Origin"), ("Content-Length", "0")])
+            return [b""]
         headers = [
-            ("Access-Control-Allow-Origin", origin or "http://localhost"),
+            ("Access-Control-Allow-Origin", cors),
             ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
             ("Access-Control-Allow-Headers",
              environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS") or "*"),
@@ -187,7 +222,7 @@ class ApiApp:
             ("Vary", "Origin"),
             ("Content-Length", "0"),
         ]
-        if environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"):
+        if environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "").lower() == "true":
             headers.append(("Access-Control-Allow-Private-Network", "true"))
         start_response("200 OK", headers)
         return [b""]
@@ -236,22 +271,84 @@ def _content_length(environ: Dict[str, Any]) -> int:
         return 0
 
 
+def _read_request(stream: Any, length: int) -> Tuple[Any, Optional[str]]:
+    """The request object in a body of `length` bytes and None, or None and
+    what is wrong with the body (the reference's texts: the decoder's, the
+    json module's, jsonschema's)."""
+    try:
+        request = _parse(stream, length)
+        error = best_schema_error(request)
+        if error is not None:  # (its text quotes the request: deep nesting fails here too)
+            return None, str(error)
+    except (ValueError, RecursionError) as e:  # (UnicodeDecodeError is a ValueError)
+        return None, _json_problem(e)
+    return request, None
+
+
 def _parse(stream: Any, length: int) -> Any:
-    """The request object in a body of `length` bytes (each copy of a large
-    body is let go as soon as the next one is made)."""
-    text = stream.read(length).decode("utf-8-sig")
+    """The JSON value in a body of `length` bytes (each copy of a large body
+    is let go as soon as the next one is made)."""
+    raw = stream.read(length)
+    try:
+        text = raw.decode("utf-8-sig")  # a leading BOM is skipped
+    except UnicodeDecodeError:
+        raw.decode("utf-8")  # the same error, its positions counted from the first byte
+        raise
+    del raw
     escaped_surrogate = "\\u" in text and _SURROGATE_ESCAPE.search(text)
     request = json.loads(text)
     del text
     if escaped_surrogate and _has_lone_surrogate(request):
-        raise ValueError("a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)")
+        raise ValueError("request body is not valid JSON: a string holds an unpaired "
+                         "UTF-16 surrogate escape (\\ud800-\\udfff)")
     return request
 
 
+@lru_cache(maxsize=None)
+def request_validator() -> Any:
+    """The jsonschema validator of REQUEST_SCHEMA, built once: the class
+    jsonschema.validate() would choose (the newest draft), so that types
+    and messages are the reference's (6.0 is an integer, "6" is not)."""
+    from jsonschema.validators import validator_for
+
+    cls = validator_for(REQUEST_SCHEMA)
+    cls.check_schema(REQUEST_SCHEMA)
+    return cls(REQUEST_SCHEMA)
+
+
+def best_schema_error(request: Any) -> Any:
+    """None, or the ValidationError jsonschema.validate() would raise."""
+    if _plainly_valid(request):
+        return None
+    validator = request_validator()
+    if validator.is_valid(request):
+        return None
+    from jsonschema.exceptions import best_match
+
+    return best_match(validator.iter_errors(request))
+
+
+def _plainly_valid(request: Any) -> bool:
+    """Whether REQUEST_SCHEMA certainly accepts `request`, told without
+    jsonschema for the usual request (a string action, an int version, an
+    object params): jsonschema's ~20 us were 5-15% of a small request.
+    jsonschema decides every other request, so what is accepted and what
+    is answered stay jsonschema's (e.g. a version of 6.0 goes to it)."""
+    if type(request) is not dict:
+        return False
+    action = request.get("action")
+    return (type(action) is str and action != ""
+            and ("version" not in request or type(request["version"]) is int)
+            and ("params" not in request or type(request["params"]) is dict))
+
+
 def _large_result(reply: Any) -> bool:
-    """Whether a reply carries megabytes (retrieveMediaFile's base64)."""
-    result = reply.get("result") if isinstance(reply, dict) else reply
-    return isinstance(result, str) and len(result) >= LARGE_DATA
+    """Whether a reply carries megabytes (retrieveMediaFile's base64, or
+    jsonschema's text about a large request, which quotes it)."""
+    if isinstance(reply, dict):
+        return any(isinstance(reply.get(k), str) and len(reply[k]) >= LARGE_DATA
+                   for k in ("result", "error"))
+    return isinstance(reply, str) and len(reply) >= LARGE_DATA
 
 
 #: a JSON escape of a UTF-16 surrogate: JSON allows unpaired ones, Anki cannot store them
@@ -277,11 +374,11 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 
 def _json_problem(error: Exception) -> str:
-    if isinstance(error, UnicodeDecodeError):
-        return "request body is not valid UTF-8"
-    if isinstance(error, RecursionError):
+    """The reply's error for a body that is not JSON: the decoder's or the
+    json module's own text, as the reference answers."""
+    if isinstance(error, RecursionError):  # (the reference has no answer: it fails)
         return "request body is nested too deeply"
-    return f"request body is not valid JSON: {error}"
+    return str(error)
 
 
 def _shorten(value: Any, limit: int = 2000) -> Any:
@@ -367,6 +464,11 @@ class WebServer:
 
     def _serve(self) -> None:
         server = self._server
+        try:
+            # before the first request: importing jsonschema takes ~0.3 s
+            request_validator()
+        except Exception:
+            self.log.exception("AnkiConnect cannot check requests (jsonschema)")
         try:
             server.run()
         except Exception:
@@ -458,4 +560,4 @@ def port_problem(address: str, port: int, error: OSError) -> str:
 
 
 __all__ = ["ApiApp", "WebServer", "ServerSettings", "OriginPolicy", "redact_keys", "BANNER",
-           "is_loopback"]
+           "REQUEST_SCHEMA", "is_loopback"]

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import itertools
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Dict, Optional
 
 from ..compat import dialog_instance
-from ..util import ActionError, action, wait_for
+from ..util import ActionError, Offload, action, wait_for
 from .gui_util import bring_to_front, fail, resolve
 from .note_builder import NoteBuilder, SkippedNames, attach_media, build_note, media_fetched
 
+#: How long guiAddCards waits for the Add window to show the note, in seconds.
+EDITOR_LOAD_TIMEOUT = 10
 #: guiAddNoteSetData's result when there is no Add window to fill.
 ADD_DIALOG_CLOSED = {"error": "Add Note dialog is not open", "code": 1}
 
@@ -30,8 +33,9 @@ class AddCardsGui:
         """Open Anki's Add window filled in with `note`, for the user to check and add.
 
         The window shows the note's type, deck, fields and tags (media files
-        are stored first and referenced in their fields).  The reply comes at
-        once, `null`, as in the reference, so clients never hang on the user.
+        are stored first and referenced in their fields).  The reply, `null`
+        as in the reference, comes as soon as the window shows the note, so
+        clients never hang on the user.
         With `note.options.waitForAdding: true` the reply instead comes when
         the user adds the note: its id, or `null` when the window is closed
         without adding or another guiAddCards call fills it anew.  Calling
@@ -64,9 +68,14 @@ class AddCardsGui:
                     window = _open_add_and_close(mw)
                 else:
                     window = aqt.dialogs.open("AddCards", mw)
+                loaded = _note_loaded(window.editor)
                 window.set_note(prepared.note, prepared.deck_id)
                 bring_to_front(window)
                 watched = _watch_adding(window, close_after)
+                if not wait:  # replied once the window shows the note, so that
+                    # what the client does next (e.g. guiAddNoteSetData,
+                    # loadProfile) meets a ready editor
+                    return Offload(lambda: _settled(loaded, EDITOR_LOAD_TIMEOUT))
             # with waitForAdding: waits for the user, as long as the window is open
             return wait_for(watched, "guiAddCards", timeout=None) if wait else None
 
@@ -148,6 +157,30 @@ class AddCardsGui:
             return wait_for(done, "guiAddNoteSetData")
 
         return media_fetched(prepared, config, start)
+
+
+def _note_loaded(editor: Any) -> Future:
+    """A Future resolved once `editor` has loaded its next note (Anki's
+    editor_did_load_note hook)."""
+    from aqt import gui_hooks
+
+    done: Future = Future()
+
+    def loaded(which: Any) -> None:
+        if which is editor:
+            gui_hooks.editor_did_load_note.remove(loaded)
+            resolve(done, None)
+
+    gui_hooks.editor_did_load_note.append(loaded)
+    return done
+
+
+def _settled(future: Future, timeout: float) -> None:
+    """Wait for `future` at most `timeout` seconds; the reply is null either way."""
+    try:
+        future.result(timeout)
+    except FutureTimeout:
+        pass
 
 
 def _fill(target: Any, prepared: Any, named: Any, append: bool, tags: bool) -> None:

@@ -222,11 +222,13 @@ class AnkiHost(Host):
                 closed.result(WINDOWS_CLOSE_TIMEOUT)
             except FutureTimeout:
                 if closed.cancel():
+                    still_open = ", ".join(open_window_names()) or "none"
                     raise ActionError(
                         f"loadProfile: Anki's windows did not close within "
                         f"{WINDOWS_CLOSE_TIMEOUT} seconds, so the profile was not switched: "
                         "a window may be waiting for the user (the Add window asks whether "
-                        "to discard what was typed). Close it in Anki and try again."
+                        "to discard what was typed). Close it in Anki and try again. "
+                        f"Still open: {still_open}."
                     ) from None
 
         # From the event loop, not inside this request's own callback, so that
@@ -395,6 +397,13 @@ class AnkiHost(Host):
             if time.monotonic() > deadline:
                 raise ActionError("sync: Anki's media sync did not finish in time")
             time.sleep(0.05)
+
+
+def open_window_names() -> List[str]:
+    """The names of Anki's managed windows that are open (e.g. "AddCards")."""
+    from ..compat import open_dialog_names
+
+    return open_dialog_names()
 
 
 def keep_out_of_app_nap(log: Any) -> None:

@@ -94,6 +94,37 @@ class FileServer(LocalHttpServer):
         self.serve(Handler)
 
 
+class Recorder(LocalHttpServer):
+    """A local HTTP server that records what web views send it."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler
+
+        self.requests: List[Tuple[Dict[str, str], str]] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                recorder.requests.append((dict(self.headers), self.rfile.read(length).decode()))
+                self.send_response(200)
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.serve(Handler)
+
+    def wait(self, count=1, timeout=30):
+        deadline = time.time() + timeout
+        while len(self.requests) < count:
+            assert time.time() < deadline, "the web view sent nothing"
+            time.sleep(0.05)
+        return self.requests
+
+
 class ApiError(Exception):
     """The API answered with an error."""
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from harness import ApiClient
+from harness import ApiClient, Recorder
 
 VERSION = {"action": "version", "version": 6}
 
@@ -92,11 +92,109 @@ def test_without_localhost_extensions_are_not_implied(api, config):
     assert post(api, Origin="chrome-extension://abc")[0] == 403
 
 
-def test_preflight_succeeds_for_unknown_origin_but_runs_nothing(api):
-    status, headers, data = api.raw(method="OPTIONS", headers={
-        "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
-    assert status == 200 and data == b""
-    assert headers["access-control-allow-origin"] == "http://evil.example"
+@pytest.mark.parametrize("body", [
+    b"", b"{1: 2}", b"\xe7\x8c", b"1.2", b"{}", b'{"action": 1}',
+    b'{"action": "requestPermission", "version": "6"}',  # not a valid request: not run either
+])
+def test_refused_origin_gets_403_whatever_the_body(api, body):
+    """Who is calling is decided before the body: a page that may not call
+    learns nothing from the body's faults (not even the banner)."""
+    for origin in ("http://evil.example", "null", "foo"):
+        status, headers, data = api.raw(body, headers={"Origin": origin})
+        assert status == 403, (origin, body, data)
+        assert "access-control-allow-origin" not in headers
+        assert json.loads(data)["result"] is None
+    status, _, data = api.raw(method="GET", headers={"Origin": "http://evil.example"})
+    assert status == 403
+    assert post(api, Host="evil.example", body=b"{1: 2}")[0] == 403
+
+
+def preflight(api, origin, **headers):
+    return api.raw(method="OPTIONS", headers=dict({
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"}, **headers))
+
+
+def test_preflight_grants_nothing_to_an_origin_that_may_not_call(api):
+    for origin in ("http://evil.example", "null", "http://localhost:8080"):
+        status, headers, data = preflight(
+            api, origin, **{"Access-Control-Request-Private-Network": "true"})
+        assert status == 200 and data == b""
+        assert not [h for h in headers if h.startswith("access-control-")], (origin, headers)
+    # nor through a rebinding Host name (to an origin allowed only implicitly)
+    _, headers, _ = preflight(api, "http://127.0.0.1:3000", Host="rebind.evil.example:8765")
+    assert "access-control-allow-origin" not in headers
+
+
+def test_preflight_grants_an_allowed_origin_its_own_name(api):
+    for origin in ("http://localhost", "http://127.0.0.1:3000", "moz-extension://1234-abcd"):
+        status, headers, _ = preflight(
+            api, origin, **{"Access-Control-Request-Private-Network": "true"})
+        assert status == 200
+        assert headers["access-control-allow-origin"] == origin
+        assert headers["access-control-allow-headers"] == "content-type"
+        assert headers["access-control-allow-private-network"] == "true"
+    _, headers, _ = preflight(api, "http://localhost")
+    assert "access-control-allow-private-network" not in headers  # only when asked
+
+
+def test_preflight_with_star_grants_star(api, config):
+    config(webCorsOriginList=["*"])
+    _, headers, _ = preflight(api, "http://evil.example")
+    assert headers["access-control-allow-origin"] == "*"
+
+
+def test_refused_page_reaches_request_permission_with_a_simple_post(anki, api, config):
+    """A page that is not allowed gets no preflight, but a text/plain POST
+    (which browsers send without one) reaches requestPermission, and the
+    page may read the answer."""
+    origin = "https://ignored.example"
+    config(ignoreOriginList=[origin])  # denied at once, without asking
+    assert "access-control-allow-origin" not in preflight(api, origin)[1]
+    status, headers, reply = post(api, {"action": "requestPermission", "version": 6},
+                                  Origin=origin, **{"Content-Type": "text/plain"})
+    assert (status, reply) == (200, {"result": {"permission": "denied"}, "error": None})
+    assert headers["access-control-allow-origin"] == origin
+
+
+PAGE = """<html><body><script>
+(async function () {
+  var api = "http://127.0.0.1:%(api)d/", out = {};
+  var ask = JSON.stringify({action: "requestPermission", version: 6});
+  try {  // application/json: the browser asks first (a preflight)
+    var r = await fetch(api, {method: "POST", headers: {"Content-Type": "application/json"},
+                              body: ask});
+    out.json = await r.json();
+  } catch (e) { out.json = "refused"; }
+  try {  // a string body is text/plain: a simple request, sent without asking
+    out.plain = await (await fetch(api, {method: "POST", body: ask})).json();
+  } catch (e) { out.plain = "refused " + e; }
+  fetch("http://127.0.0.1:%(recorder)d/", {method: "POST", body: JSON.stringify(out)});
+})();
+</script></body></html>"""
+
+
+def test_browser_page_that_may_not_call_can_still_ask_for_permission(anki, api, config):
+    """In a real browser (Anki's Chromium): a page from an origin that may
+    not call is refused at the preflight (so even requestPermission is not
+    sent as application/json), and reaches requestPermission with a simple
+    POST, whose answer it can read."""
+    recorder = Recorder()
+    page_origin = f"http://localhost:{recorder.port}"  # not implied by http://localhost
+    config(ignoreOriginList=[page_origin])  # denied at once, without asking
+    try:
+        html = PAGE % {"api": api.port, "recorder": recorder.port}
+        anki.driver(f"from aqt.qt import QUrl, QWebEngineView\n"
+                    f"mw._ankiconnect_test_page = view = QWebEngineView()\n"
+                    f"view.setHtml({html!r}, QUrl({page_origin + '/'!r}))")
+        headers, body = recorder.wait()[0]
+    finally:
+        anki.driver("mw._ankiconnect_test_page.deleteLater()\ndel mw._ankiconnect_test_page")
+        recorder.close()
+    assert headers.get("Origin") == page_origin
+    assert json.loads(body) == {"json": "refused", "plain": {
+        "result": {"permission": "denied"}, "error": None}}
+    assert api.call("deckNames") == ["Default"]
 
 
 def test_request_permission_from_allowed_origin_is_granted(api):
@@ -109,9 +207,9 @@ def test_request_permission_from_allowed_origin_is_granted(api):
 def _permission_in_thread(api, origin):
     box = {}
 
-    def run():
-        box["reply"] = post(ApiClient(api.port),
-                            {"action": "requestPermission", "version": 6}, Origin=origin)
+    def run():  # as a page that may not call sends it: a simple POST, no preflight
+        box["reply"] = post(ApiClient(api.port), {"action": "requestPermission", "version": 6},
+                            Origin=origin, **{"Content-Type": "text/plain"})
 
     thread = threading.Thread(target=run)
     thread.start()

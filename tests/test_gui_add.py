@@ -278,6 +278,15 @@ def test_add_note_set_data_needs_an_open_add_window(gui):
     assert reply == {"result": {"error": "Add Note dialog is not open", "code": 1}, "error": None}
 
 
+def test_add_cards_answers_once_the_window_shows_the_note(gui, anki):
+    """What a client does right after guiAddCards meets a ready editor."""
+    assert gui.call("guiAddCards", note=basic("shown", "b", wait=False)) is None
+    assert anki.driver(SHARED_STATE)["fields"] == {"Front": "shown", "Back": "b"}
+    assert gui.call("guiAddNoteSetData", note={"fields": {"Back": " at once"}},
+                    append=True) is True
+    assert anki.driver(SHARED_STATE)["fields"] == {"Front": "shown", "Back": "b at once"}
+
+
 def test_add_note_set_data_fills_the_open_window(gui, anki, pool):
     anki.driver("mw.col.decks.id('Other')")
     reply = pool.submit(gui.call, "guiAddCards", note=basic("start", "back", tags=["t1"]))

@@ -71,6 +71,55 @@ def test_permission_request_from_unknown_origin_is_denied_without_asking(hapi):
     assert json.loads(body) == {"result": {"permission": "denied"}, "error": None}
 
 
+def test_permission_request_as_a_page_sends_it_is_denied_and_readable(hapi):
+    """A page that may not call sends a simple text/plain POST; its preflight
+    would grant nothing."""
+    origin = "https://unknown.example"
+    status, headers, body = hapi.raw({"action": "requestPermission", "version": 6},
+                                     headers={"Origin": origin, "Content-Type": "text/plain"})
+    assert (status, json.loads(body)) == (200, {"result": {"permission": "denied"}, "error": None})
+    assert headers["access-control-allow-origin"] == origin
+    _, headers, _ = hapi.raw(method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in headers
+
+
+def test_request_schema_is_compiled_once(hapi, headless):
+    """jsonschema's validator is built once, before the first request, and
+    not for each request (jsonschema.validate() would build it each time)."""
+    for body in ({"action": "version", "version": 6}, b"{}", b"1.2", {"action": "nope"}):
+        assert hapi.raw(body)[0] == 200
+    info = headless.driver(
+        "import sys\nresult = sys.modules['ankiconnect.web'].request_validator.cache_info()"
+        ".misses")
+    assert info == 1
+
+
+SCHEMA_CASES = """[
+    {"action": "version"}, {"action": "version", "version": 6, "params": {}, "key": 1},
+    {"action": "v", "version": -1}, {"action": "v", "version": 10000000000000000000000},
+    {"action": "v", "version": 6.0}, {"action": "v", "version": 6.5}, {"action": "v", "version": true},
+    {"action": "v", "version": null}, {"action": "v", "version": "6"}, {"action": "v", "params": null},
+    {"action": "v", "params": []}, {"action": "v", "params": "x"}, {"action": ""}, {"action": 1},
+    {"action": null}, {"action": ["v"]}, {}, {"version": 6}, [], "x", 1, 1.5, null, true,
+    {"action": "\\u00e9", "extra": {"params": 1}}
+]"""
+
+
+def test_requests_told_valid_without_jsonschema_are_valid_for_it(headless):
+    """The shortcut for the usual request accepts only what jsonschema accepts."""
+    cases = json.loads(SCHEMA_CASES)
+    verdicts = headless.driver(
+        "import json, sys\nweb = sys.modules['ankiconnect.web']\n"
+        f"cases = json.loads({SCHEMA_CASES!r})\n"
+        "result = [[web._plainly_valid(c), web.request_validator().is_valid(c),"
+        " web.best_schema_error(c) is None] for c in cases]")
+    for case, (plain, valid, answered_valid) in zip(cases, verdicts):
+        assert answered_valid == valid, case
+        assert valid or not plain, case
+    assert sum(plain for plain, _, _ in verdicts) == 5  # (the usual ones do take it)
+
+
 def test_no_qt_and_no_aqt_in_the_process(headless):
     loaded = headless.driver(
         "import sys\n"

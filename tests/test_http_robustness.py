@@ -100,6 +100,17 @@ def test_deeply_nested_json_gets_an_error(api):
     assert api.call("version") == 6
 
 
+@pytest.mark.parametrize("template", [b"%s", b'{"params": %s}', b'{"action": "version", "params": %s}'])
+def test_nesting_that_jsonschemas_text_cannot_quote_gets_an_error(api, template):
+    """Parsed, but too deep for jsonschema's text about it (which quotes the
+    request) to be written."""
+    for depth in (200, 600, 900):
+        status, _, data = api.raw(template % (b"[" * depth + b"]" * depth))
+        reply = json.loads(data)
+        assert status == 200 and reply["result"] is None and reply["error"], depth
+    assert api.call("version") == 6
+
+
 def test_huge_numbers_and_odd_values(api):
     for body in (b'{"action": "version", "version": 1e999}',
                  b'{"action": "version", "version": ' + b"9" * 5000 + b"}",

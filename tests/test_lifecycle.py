@@ -148,6 +148,10 @@ def test_profile_switch_with_an_add_window_open_answers_and_anki_can_quit():
         assert reply["result"] is None and "did not close" in reply["error"], reply
         assert client.call("getActiveProfile") == "User 1"
         # the user discards the input later: the window closes, no switch happens
+        assert anki.wait_for("""
+from aqt.qt import QApplication, QMessageBox
+result = any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets())
+""")
         anki.driver("""
 from aqt.qt import QApplication, QMessageBox
 for w in QApplication.topLevelWidgets():
@@ -155,7 +159,7 @@ for w in QApplication.topLevelWidgets():
         (w.button(QMessageBox.StandardButton.Discard)
          or w.button(QMessageBox.StandardButton.Yes)).click()
 """)
-        anki.wait_for("result = aqt.dialogs._dialogs['AddCards'][1] is None", timeout=10)
+        assert anki.wait_for("result = aqt.dialogs.allClosed()", timeout=10)
         time.sleep(1)
         assert client.call("getActiveProfile") == "User 1"
         # with the windows closed, the switch goes through

@@ -8,11 +8,10 @@ import json
 import os
 import socket
 import time
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from harness import HeadlessProcess, LocalHttpServer
+from harness import HeadlessProcess, Recorder
 
 HELLO = base64.b64encode(b"Hello, world!").decode()
 SECRET = b"the user's secret"
@@ -119,35 +118,6 @@ def test_api_key_refusals_have_no_side_effect(tmp_path):
 
 
 # -- Anki's own web views ------------------------------------------------------------
-
-
-class Recorder(LocalHttpServer):
-    """A local HTTP server that records what web views send it."""
-
-    def __init__(self):
-        self.requests = []
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                recorder.requests.append((dict(self.headers), self.rfile.read(length).decode()))
-                self.send_response(200)
-                self.send_header("Access-Control-Allow-Origin", "*")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.serve(Handler)
-
-    def wait(self, count=1, timeout=30):
-        deadline = time.time() + timeout
-        while len(self.requests) < count:
-            assert time.time() < deadline, "the web view sent nothing"
-            time.sleep(0.05)
-        return self.requests
 
 
 @pytest.fixture
