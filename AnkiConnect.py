@@ -143,7 +143,7 @@ class AnkiConnect(
               context: RequestContext) -> Tuple[ActionSpec, Dict[str, Any]]:
         if not isinstance(name, str):
             raise ActionError("unsupported action", "unknown_action")
-        self._check_key(name, request.get("key"))
+        self._check_key(name, request.get("key", context.key))
         spec = self.actions.get(name)
         if spec is None or not spec.exists_in(version):
             raise ActionError("unsupported action", "unknown_action", action=name)

@@ -68,6 +68,26 @@ class ActionError(Exception):
         self.detail = detail
 
 
+class Refusal(str):
+    """Why one item of a bulk action failed (a note of addNotes): the text
+    POST / shows, with the `code` and `detail` that errorDetail's items give."""
+
+    code: str
+    detail: Dict[str, Any]
+
+    def __new__(cls, message: str, code: str = "failed", **detail: Any) -> "Refusal":
+        refusal = super().__new__(cls, message)
+        refusal.code, refusal.detail = code, detail
+        return refusal
+
+    @classmethod
+    def of(cls, error: "ActionError") -> "Refusal":
+        return cls(str(error), error.code, **error.detail)
+
+    def error(self) -> "ActionError":
+        return ActionError(str(self), self.code, **self.detail)
+
+
 @dataclass
 class Partial:
     """A result some of whose items failed (addNotes' nulls): `POST /`
@@ -86,6 +106,7 @@ class RequestContext:
     allowed: bool = True  # the origin may use the API
     multi_depth: int = 0
     detailed: bool = False  # failures get errorDetail (not on POST /)
+    key: Optional[str] = None  # the API key from `Authorization: Bearer`
 
 
 @dataclass

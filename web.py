@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
-from .util import API_VERSION, LARGE_DATA, large_data_thread
+from .util import API_VERSION, LARGE_DATA, RequestContext, large_data_thread
 
-#: the reply to a request without a body (GET /, an empty POST), as the reference's
 #: what GET / and an empty POST answer (as the reference's 2023 releases,
 #: which clients compare with; its 2025 releases answer it as JSON)
 BANNER = f"AnkiConnect v.{API_VERSION}".encode("ascii")
@@ -135,18 +134,22 @@ class ApiApp:
 
     def __init__(
         self,
-        handle: Callable[[Any, Any], Any],
-        make_context: Callable[..., Any],
+        connect: Any,
         settings: ServerSettings,
         blocked_origins: Callable[[], Iterable[str]] = lambda: (),
         redact: Callable[[Any], Any] = lambda r: r,
     ) -> None:
-        self.handle = handle
-        self.make_context = make_context
+        self.connect = connect  # the AnkiConnect dispatcher
+        self.handle = connect.handle
         self.blocked_origins = blocked_origins
         self.redact = redact
         self.configure(settings)
         self._log_lock = threading.Lock()
+        from .rest import RestSurface
+
+        #: the surfaces besides POST /, by path: an exact path, or a prefix ending in /
+        self.surfaces: Dict[str, Callable[..., List[bytes]]] = {}
+        RestSurface(self).register(self.surfaces)
 
     def configure(self, settings: ServerSettings) -> None:
         self.settings = settings
@@ -162,6 +165,12 @@ class ApiApp:
 
         if method == "OPTIONS":
             return self._preflight(environ, origin, allowed, start_response)
+        surface = self._surface(environ.get("PATH_INFO") or "/")
+        if surface is not None:
+            if not allowed:
+                return self._refuse(start_response, detailed=True)
+            return surface(environ, start_response, Caller(
+                origin or "", policy.cors_header(origin, allowed), bearer_key(environ)))
         # Who is calling comes first: a refused caller gets 403 whatever its
         # body holds.  Only requestPermission runs for a refused origin, so
         # the body is read only for one that may ask.
@@ -186,7 +195,7 @@ class ApiApp:
             return self._json(start_response, "200 OK", {"result": None, "error": problem},
                               policy.cors_header(origin, allowed))
 
-        context = self.make_context(origin=origin or "", allowed=allowed)
+        context = RequestContext(origin=origin or "", allowed=allowed, key=bearer_key(environ))
         started = time.time()
         logged = _shorten(self.redact(request)) if self.settings.log_path else None
         reply = self.handle(request, context)  # (it takes the params out of the request)
@@ -196,10 +205,21 @@ class ApiApp:
             self._log(started, logged, reply)
         return response
 
-    def _refuse(self, start_response: Callable) -> List[bytes]:
+    def _surface(self, path: str) -> Optional[Callable[..., List[bytes]]]:
+        """The surface serving `path`; None for POST / (any other path too,
+        as the reference serves every path the same)."""
+        surface = self.surfaces.get(path)
+        if surface is None and path.count("/") > 1:
+            surface = self.surfaces.get(path[:path.index("/", 1) + 1])
+        return surface
+
+    def _refuse(self, start_response: Callable, detailed: bool = False) -> List[bytes]:
         """403: this caller may not use the API; nothing ran."""
-        reply = {"result": None, "error": "this origin is not allowed to use AnkiConnect; "
-                 "call requestPermission first"}
+        reply: Dict[str, Any] = {
+            "result": None,
+            "error": "this origin is not allowed to use AnkiConnect; call requestPermission first"}
+        if detailed:
+            reply["errorDetail"] = {"code": "forbidden", "action": None}
         return self._json(start_response, "403 Forbidden", reply, None)
 
     def _preflight(self, environ: Dict[str, Any], origin: Optional[str], allowed: bool,
@@ -228,7 +248,8 @@ class ApiApp:
         return [b""]
 
     def _json(self, start_response: Callable, status: str, reply: Any,
-              cors: Optional[str]) -> List[bytes]:
+              cors: Optional[str], extra_headers: Iterable[Tuple[str, str]] = ()
+              ) -> List[bytes]:
         try:
             if _large_result(reply):  # media: on the one large-data thread
                 body = large_data_thread.run(lambda: json.dumps(reply).encode("ascii"))
@@ -236,7 +257,7 @@ class ApiApp:
                 body = json.dumps(reply).encode("ascii")
         except (TypeError, ValueError) as e:  # a bug in an action's result
             body = json.dumps({"result": None, "error": f"result is not JSON: {e}"}).encode()
-        return _respond(start_response, status, body, "application/json", cors)
+        return _respond(start_response, status, body, "application/json", cors, extra_headers)
 
     def _log(self, started: float, request: Any, reply: Any) -> None:
         entry = {
@@ -253,9 +274,26 @@ class ApiApp:
             pass
 
 
+@dataclass
+class Caller:
+    """Who sends a request to a surface besides POST / (allowed to call)."""
+
+    origin: str  # "" when not a browser
+    cors: Optional[str]  # the Access-Control-Allow-Origin of replies
+    key: Optional[str]  # from `Authorization: Bearer <key>`
+
+
+def bearer_key(environ: Dict[str, Any]) -> Optional[str]:
+    """The API key sent as `Authorization: Bearer <key>`, if any."""
+    scheme, _, key = (environ.get("HTTP_AUTHORIZATION") or "").strip().partition(" ")
+    return key.strip() or None if scheme.lower() == "bearer" else None
+
+
 def _respond(start_response: Callable, status: str, body: bytes,
-             content_type: str, cors: Optional[str]) -> List[bytes]:
+             content_type: str, cors: Optional[str],
+             extra_headers: Iterable[Tuple[str, str]] = ()) -> List[bytes]:
     headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    headers.extend(extra_headers)
     if cors:
         headers.append(("Access-Control-Allow-Origin", cors))
         headers.append(("Access-Control-Allow-Headers", "*"))

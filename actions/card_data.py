@@ -51,7 +51,7 @@ def required_card_rows(col: Any, ids: Sequence[int]) -> Dict[int, CardRow]:
     rows = card_rows(col, ids)
     for cid in ids:
         if cid not in rows:
-            raise ActionError(card_not_found(cid))
+            raise ActionError(card_not_found(cid), "not_found")
     return rows
 
 

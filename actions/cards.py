@@ -128,7 +128,7 @@ class CardActions:
         """
         row = card_rows(self.col, [card]).get(card)
         if row is None:
-            raise ActionError(card_not_found(card))
+            raise ActionError(card_not_found(card), "not_found")
         return row.queue == QUEUE_SUSPENDED
 
     @action()

@@ -24,7 +24,7 @@ class DeckActions:
         """The id of the deck `name` (case-insensitive), or a clear error."""
         did = self.col.decks.id_for_name(name)
         if not did:
-            raise ActionError(f"deck was not found: {name}")
+            raise ActionError(f"deck was not found: {name}", "not_found")
         return did
 
     def _deck_dict(self, name: str) -> Dict[str, Any]:
@@ -71,7 +71,7 @@ class DeckActions:
         """
         name = self.col.decks.name_if_exists(deckId)
         if name is None:
-            raise ActionError(f"deck was not found: {deckId}")
+            raise ActionError(f"deck was not found: {deckId}", "not_found")
         return name
 
     @action()

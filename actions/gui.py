@@ -45,7 +45,7 @@ class GuiActions(BrowserGui, ReviewGui, AddCardsGui):
         try:
             self.col.get_note(note)
         except Exception:
-            raise ActionError(f"Note was not found: {note}") from None
+            raise ActionError(f"Note was not found: {note}", "not_found") from None
         from ..edit import open_note
 
         done: Future = Future()

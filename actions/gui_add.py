@@ -120,7 +120,7 @@ class AddCardsGui:
             info = builder.notetype(spec["modelName"])
             for name in spec["fields"]:
                 if info.field_index(name, exact=True) is None:
-                    raise ActionError(f'Field "{name}" not found in current note')
+                    raise ActionError(f'Field "{name}" not found in current note', "not_found")
         prepared = builder.build(spec, require_deck=False)
         info = prepared.info
         named = {info.field_index(name, exact=True) for name in spec["fields"]}  # all known

@@ -26,7 +26,7 @@ class ModelActions:
         mid = self.col.models.id_for_name(name)
         notetype = self.col.models.get(mid) if mid else None
         if notetype is None:
-            raise ActionError(f"model was not found: {name}")
+            raise ActionError(f"model was not found: {name}", "not_found")
         return notetype
 
     def _editable_model(self, name: str) -> Dict[str, Any]:
@@ -36,7 +36,7 @@ class ModelActions:
     def _model_by_id(self, mid: int) -> Dict[str, Any]:
         notetype = self.col.models.get(mid)
         if notetype is None:
-            raise ActionError(f"model was not found: {mid}")
+            raise ActionError(f"model was not found: {mid}", "not_found")
         return notetype
 
     def _save(self, notetype: Dict[str, Any]) -> None:
@@ -237,7 +237,7 @@ class ModelActions:
         for tname, sides in templates.items():
             where = f"updateModelTemplates: model.templates.{tname}"
             if tname not in by_name:
-                raise ActionError(f"template was not found in {name}: {tname}")
+                raise ActionError(f"template was not found in {name}: {tname}", "not_found")
             if not isinstance(sides, dict):
                 raise ActionError(f"{where} must be an object")
             _check_template_keys(sides, where, required=(), allowed=("Front", "Back"))
@@ -321,7 +321,7 @@ class ModelActions:
         for tmpl in notetype["tmpls"]:
             if tmpl["name"] == name:
                 return tmpl
-        raise ActionError(f"template was not found in {notetype['name']}: {name}")
+        raise ActionError(f"template was not found in {notetype['name']}: {name}", "not_found")
 
     @action(write=True)
     def modelTemplateAdd(self, modelName: str, template: Dict[str, str]) -> None:
@@ -404,7 +404,7 @@ class ModelActions:
         for fld in notetype["flds"]:
             if fld["name"] == name:
                 return fld
-        raise ActionError(f"field was not found in {notetype['name']}: {name}")
+        raise ActionError(f"field was not found in {notetype['name']}: {name}", "not_found")
 
     @action(write=True)
     def modelFieldAdd(self, modelName: str, fieldName: str, index: Optional[int] = None) -> None:

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .. import compat
-from ..util import ActionError, Offload
+from ..util import ActionError, Offload, Refusal
 from .media_names import checked_media_name, refuse_links_out
 from .media_paths import PrivateFiles
 from .sql_ids import chunks, id_list
@@ -249,7 +249,7 @@ class NoteBuilder:
             self._notetypes[name] = NotetypeInfo(self.col, nt) if nt else None
         info = self._notetypes[name]
         if info is None:
-            raise ActionError(f"model was not found: {name}")
+            raise ActionError(f"model was not found: {name}", "not_found")
         return info
 
     def notetype_by_id(self, notetype_id: int) -> NotetypeInfo:
@@ -259,7 +259,7 @@ class NoteBuilder:
             self._notetypes[key] = NotetypeInfo(self.col, nt) if nt else None
         info = self._notetypes[key]
         if info is None:
-            raise ActionError(f"model was not found: {notetype_id}")
+            raise ActionError(f"model was not found: {notetype_id}", "not_found")
         return info
 
     def _deck_and_children(self, deck_id: int) -> Set[int]:
@@ -286,7 +286,7 @@ class NoteBuilder:
                 raise ActionError("note: deckName is required (a string)")
             deck_id = self.deck_id(deck_name)
             if deck_id is None:
-                raise ActionError(f"deck was not found: {deck_name}")
+                raise ActionError(f"deck was not found: {deck_name}", "not_found")
         info = self.notetype(model_name)
         fields = obj.get("fields")
         if not isinstance(fields, dict):
@@ -465,7 +465,7 @@ def cloze_problem(prepared: PreparedNote) -> Optional[str]:
 
 
 def find_problems(col: Any, notes: Sequence[Optional[PreparedNote]],
-                  within_batch: bool = False) -> List[Optional[str]]:
+                  within_batch: bool = False) -> List[Optional[Refusal]]:
     """Why each note could not be added (None: it can), checked in bulk.
 
     A note is refused when its first field is empty, when a cloze note type
@@ -476,37 +476,39 @@ def find_problems(col: Any, notes: Sequence[Optional[PreparedNote]],
     Entries that are None stay None.
     """
     normalize = normalizes_text(col)
-    problems: List[Optional[str]] = [None] * len(notes)
+    problems: List[Optional[Refusal]] = [None] * len(notes)
     keys: List[Optional[str]] = [None] * len(notes)
     for i, p in enumerate(notes):
         if p is None:
             continue
         key = first_field_key(col, p.note.fields[0] if p.note.fields else "", normalize)
         if not key.strip():
-            problems[i] = EMPTY
+            problems[i] = Refusal(EMPTY, "empty_note")
             continue
         if p.info.is_cloze:
             problem = cloze_problem(p)
             if problem:
-                problems[i] = problem
+                problems[i] = Refusal(problem, "empty_note")
                 continue
         keys[i] = key
     checked = [i for i, p in enumerate(notes)
                if p is not None and keys[i] is not None and not p.allow_duplicate]
     existing = _existing_twins(col, {checksum(keys[i]) for i in checked},
                                any(notes[i].scope.deck_ids is not None for i in checked))
-    batch: Dict[str, List[Tuple[int, Optional[int]]]] = {}
+    batch: Dict[str, List[Tuple[int, Optional[int], Optional[int]]]] = {}
     for i, p in enumerate(notes):
         key = keys[i]
         if p is None or key is None or problems[i]:
             continue
         if not p.allow_duplicate:
             twins = existing.get(key, []) + batch.get(key, [])
-            if any(_is_twin(p, mid, decks) for mid, decks in twins):
-                problems[i] = DUPLICATE
+            twin = next((t for t in twins if _is_twin(p, t[0], t[1])), None)
+            if twin is not None:  # (a twin earlier in the batch has no id yet)
+                detail = {"existingNoteId": twin[2]} if twin[2] else {}
+                problems[i] = Refusal(DUPLICATE, "duplicate", **detail)
                 continue
         if within_batch:
-            batch.setdefault(key, []).append((p.notetype_id, p.deck_id))
+            batch.setdefault(key, []).append((p.notetype_id, p.deck_id, None))
     return problems
 
 
@@ -521,7 +523,7 @@ def _is_twin(p: PreparedNote, mid: int, decks: Any) -> bool:
 
 
 def _existing_twins(col: Any, checksums: Set[int], need_decks: bool) -> Dict[str, list]:
-    """Notes whose first field has one of `checksums`: key -> [(mid, deck ids)].
+    """Notes whose first field has one of `checksums`: key -> [(mid, deck ids, id)].
 
     One query (TWINS_SQL) per sql_ids.CHUNK checksums, and one for their cards'
     decks when a deck scope needs them.
@@ -544,7 +546,7 @@ def _existing_twins(col: Any, checksums: Set[int], need_decks: bool) -> Dict[str
     out: Dict[str, list] = {}
     for nid, mid, flds in rows:
         key = strip_html_media(col, flds.split("\x1f", 1)[0])
-        out.setdefault(key, []).append((mid, decks.get(nid, set())))
+        out.setdefault(key, []).append((mid, decks.get(nid, set()), nid))
     return out
 
 

@@ -14,7 +14,7 @@ import re
 from typing import Any, Dict, List, Optional, Union
 
 from .. import compat
-from ..util import ActionError, Offload, action, and_then
+from ..util import ActionError, Offload, Partial, Refusal, action, and_then
 from .field_search import find_notes
 from .note_builder import (
     NoteBuilder,
@@ -61,9 +61,9 @@ class NoteActions:
 
         Example: {"note": {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}, "options": {"allowDuplicate": false, "duplicateScope": "deck", "duplicateScopeOptions": {"deckName": "Default", "checkChildren": false, "checkAllModels": false}}, "tags": ["yomichan"], "audio": [{"url": "https://assets.languagepod101.com/dictionary/japanese/audiomp3.php?kanji=猫&kana=ねこ", "filename": "yomichan_ねこ_猫.mp3", "skipHash": "7e2c2f954ef6051373ba916f000168dc", "fields": ["Front"]}]}} -> 1496198395707
         """
-        def first(results: List[Union[int, str]]) -> int:
-            if isinstance(results[0], str):
-                raise ActionError(results[0])
+        def first(results: List[Union[int, Refusal]]) -> int:
+            if isinstance(results[0], Refusal):
+                raise results[0].error()
             return results[0]
 
         return and_then(self._add_notes([note], "addNote"), first)
@@ -80,12 +80,14 @@ class NoteActions:
 
         Example: {"notes": [{"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "back content"}, "tags": ["yomichan"]}, {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "front content", "Back": "twin"}}]} -> [1496198395707, null]
         """
-        def ids(results: List[Union[int, str]]) -> List[Optional[int]]:
-            failed = [(i, r) for i, r in enumerate(results) if isinstance(r, str)]
+        def ids(results: List[Union[int, Refusal]]) -> Partial:
+            failed = [(i, r) for i, r in enumerate(results) if isinstance(r, Refusal)]
             if failed:
                 self.host.log.info("addNotes: %d of %d notes not added (note %d: %s)",
                                    len(failed), len(results), *failed[0])
-            return [None if isinstance(r, str) else r for r in results]
+            return Partial([None if isinstance(r, Refusal) else r for r in results],
+                           [dict({"index": i, "code": r.code, "message": str(r)}, **r.detail)
+                            for i, r in failed])
 
         return and_then(self._add_notes(notes, "addNotes"), ids)
 
@@ -111,7 +113,7 @@ class NoteActions:
                     try:
                         fetch_media(p, config)
                     except ActionError as e:
-                        prepared[i] = str(e)
+                        prepared[i] = Refusal.of(e)
             return prepared
 
         return Offload(fetch, lambda fetched: self._add_prepared(name, fetched),
@@ -125,13 +127,14 @@ class NoteActions:
             try:
                 out.append(builder.build(obj))
             except ActionError as e:
-                out.append(str(e))
+                out.append(Refusal.of(e))
         return out
 
-    def _add_prepared(self, name: str, prepared: List[Any]) -> List[Union[int, str]]:
+    def _add_prepared(self, name: str, prepared: List[Any]) -> List[Union[int, Refusal]]:
         """Check duplicates again, store media, add in one call."""
         col = self.col
-        results: List[Union[int, str]] = [p if isinstance(p, str) else 0 for p in prepared]
+        results: List[Union[int, Refusal]] = [
+            p if isinstance(p, Refusal) else 0 for p in prepared]
         valid = [p if isinstance(p, PreparedNote) else None for p in prepared]
         for i, problem in enumerate(find_problems(col, valid, within_batch=True)):
             if problem:
@@ -145,17 +148,17 @@ class NoteActions:
                 try:  # stores all of the note's media or none
                     attach_media(col, p)
                 except ActionError as e:
-                    results[i] = str(e)
+                    results[i] = Refusal.of(e)
                     continue
             adding.append((i, p))
         try:
             compat.add_notes(col, [(p.note, p.deck_id) for _, p in adding])
         except Exception:  # find the culprit(s): add one by one
             self.host.log.exception("%s: adding in one call failed", name)
-            failed: Dict[int, str] = {}
+            failed: Dict[int, Refusal] = {}
 
             def note_failed(note: Any, error: Exception) -> None:
-                failed[id(note)] = f"cannot create note: {error}"
+                failed[id(note)] = Refusal(f"cannot create note: {error}")
                 note.id = 0
 
             compat.add_each(col, [(p.note, p.deck_id) for _, p in adding], note_failed)
@@ -534,7 +537,7 @@ def _get_note(col: Any, nid: int) -> Any:
     try:
         return col.get_note(nid)
     except Exception:
-        raise ActionError(f"Note was not found: {nid}") from None
+        raise ActionError(f"Note was not found: {nid}", "not_found") from None
 
 
 def _search(find: Any, query: str, name: str) -> List[int]:

@@ -436,7 +436,7 @@ class AnkiService:
     """
 
     def __init__(self, mw: Any, module: str) -> None:
-        from ..AnkiConnect import AnkiConnect, RequestContext
+        from ..AnkiConnect import AnkiConnect
         from ..web import ApiApp, ServerSettings, WebServer, redact_keys
 
         self.mw = mw
@@ -444,8 +444,7 @@ class AnkiService:
         self.host = AnkiHost(mw, self.module)
         self.connect = AnkiConnect(self.host)
         self.app = ApiApp(
-            self.connect.handle,
-            RequestContext,
+            self.connect,
             ServerSettings.from_config(self.host.config()),
             blocked_origins=self._anki_web_origins,
             redact=redact_keys,

@@ -275,14 +275,13 @@ class HeadlessService:
     """The headless host, the dispatcher and the add-on's own web server."""
 
     def __init__(self, host: HeadlessHost) -> None:
-        from ..AnkiConnect import AnkiConnect, RequestContext
+        from ..AnkiConnect import AnkiConnect
         from ..web import ApiApp, ServerSettings, WebServer, redact_keys
 
         self.host = host
         self.connect = AnkiConnect(host)
         self.app = ApiApp(
-            self.connect.handle,
-            RequestContext,
+            self.connect,
             ServerSettings.from_config(host.config()),
             redact=redact_keys,
         )
