@@ -311,6 +311,14 @@ def _signature_params(fn: Callable, takes_context: bool):
     return params, hints.get("return", Any)
 
 
+def open_shape(shape: Any) -> Any:
+    """Mark a TypedDict as open: its schema allows keys it does not name
+    (params objects, whose other keys the action ignores, as the reference
+    does).  A shape is closed otherwise (results: nothing undeclared)."""
+    shape.open_shape = True
+    return shape
+
+
 def parse_docstring(doc: str, names: Any) -> Dict[str, Any]:
     """An action's docstring, the API reference of it: the first paragraph
     is the summary; `name: text` lines, where `name` is one of `names`,

@@ -4,12 +4,28 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Dict, List, Literal, Optional
+from typing import Any, Dict, List, Literal, Optional, TypedDict
 
 from ..util import API_VERSION, ActionError, Offload, RequestContext, action
 
 #: How deep `multi` may nest inside `multi`.
 MAX_MULTI_DEPTH = 4
+
+
+class _ReflectRequired(TypedDict):
+    scopes: List[str]
+
+
+class ReflectResult(_ReflectRequired, total=False):
+    """What apiReflect found.
+
+    scopes: the scopes asked for that exist.
+    actions: the names of the actions offered (scope `actions`).
+    schemas: each action's `{"params", "result"}` JSON Schemas (scope `schemas`).
+    """
+
+    actions: List[str]
+    schemas: Dict[str, Any]
 
 
 class MiscActions:
@@ -84,22 +100,25 @@ class MiscActions:
     @action()
     def apiReflect(
         self, scopes: List[str], actions: Optional[List[Any]] = None
-    ) -> Dict[str, Any]:
-        """Which actions this AnkiConnect offers.
+    ) -> ReflectResult:
+        """Which actions this AnkiConnect offers, and (scope `schemas`) their JSON Schemas.
 
-        `scopes` must include `"actions"`; `actions` (optional) is a list of
-        names to ask about: the result lists those that exist.  Without it,
-        every action this host offers is listed (a headless host leaves out
-        the GUI actions).
+        `scopes` must include `"actions"` for `actions` in the result (as the
+        reference does); with `"schemas"` the result also has `schemas`, each
+        action's `{"params", "result"}` JSON Schemas (draft 2020-12).
+        `actions` (optional) is a list of names to ask about: the result lists
+        those that exist.  Without it, every action this host offers is
+        listed (a headless host leaves out the GUI actions).  Other scopes are
+        ignored.
 
-        scopes: what to reflect on; only `"actions"` exists.
-        actions: action names to check (default: all).
+        scopes: what to reflect on: `"actions"`, `"schemas"`.
+        actions: action names to ask about (default: all).
 
         Example: {"scopes": ["actions"], "actions": ["deckNames", "noSuchAction"]} -> {"scopes": ["actions"], "actions": ["deckNames"]}
         """
+        from ..schema import action_schemas
+
         result: Dict[str, Any] = {"scopes": []}
-        if "actions" not in scopes:
-            return result
         offered = sorted(
             name
             for name, spec in self.actions.items()
@@ -108,8 +127,12 @@ class MiscActions:
         if actions is not None:
             offered_set = set(offered)
             offered = [a for a in actions if isinstance(a, str) and a in offered_set]
-        result["scopes"].append("actions")
-        result["actions"] = offered
+        if "actions" in scopes:
+            result["scopes"].append("actions")
+            result["actions"] = offered
+        if "schemas" in scopes:
+            result["scopes"].append("schemas")
+            result["schemas"] = {name: action_schemas(self.actions[name]) for name in offered}
         return result
 
     @action()

@@ -129,6 +129,70 @@ class ApiError(Exception):
     """The API answered with an error."""
 
 
+_result_validators: Dict[str, Any] = {}
+
+
+def result_validator(action: str) -> Any:
+    """A jsonschema validator of `action`'s result, from the add-on's own
+    declarations (schema.py); None for an unknown action."""
+    if not _result_validators:
+        from jsonschema import Draft202012Validator
+
+        package = load_addon_package()
+        schema = sys.modules[package + ".schema"]
+        specs = sys.modules[package + ".util"].collect_actions(
+            sys.modules[package + ".AnkiConnect"].AnkiConnect)
+        for name, spec in specs.items():
+            _result_validators[name] = Draft202012Validator(schema.action_schemas(spec)["result"])
+    return _result_validators.get(action)
+
+
+def load_addon_package() -> str:
+    """Import the add-on (this checkout) as a package; its name."""
+    name = "ankiconnect_under_test"
+    if name not in sys.modules:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location(
+            name, REPO / "__init__.py", submodule_search_locations=[str(REPO)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        import importlib
+
+        importlib.import_module(name + ".AnkiConnect")
+        importlib.import_module(name + ".schema")
+    return name
+
+
+def check_reply(request: Any, reply: Any) -> None:
+    """Every successful reply in the suite must match its action's result
+    schema (and each of multi's successful sub-replies, its own)."""
+    if not isinstance(request, dict):
+        return
+    action, version = request.get("action"), request.get("version", 4)
+    if not isinstance(version, int) or isinstance(version, bool):
+        return
+    if version >= 5:
+        if not isinstance(reply, dict) or reply.get("error") is not None or "result" not in reply:
+            return
+        result = reply["result"]
+    elif isinstance(reply, dict) and set(reply) == {"result", "error"} and reply["error"]:
+        return  # a failure (version 4 answers failures in the envelope)
+    else:
+        result = reply
+    validator = result_validator(action) if isinstance(action, str) else None
+    if validator is None:
+        return
+    errors = sorted(validator.iter_errors(result), key=lambda e: list(e.absolute_path))
+    assert not errors, (f"{action}'s result does not match its schema: {errors[0].message} "
+                        f"at {list(errors[0].absolute_path)}")
+    if action == "multi" and isinstance(result, list):
+        subs = (request.get("params") or {}).get("actions") or []
+        for sub, sub_reply in zip(subs, result):
+            check_reply(sub, sub_reply)
+
+
 class ApiClient:
     """A keep-alive HTTP client for one AnkiConnect server (thread-safe)."""
 
@@ -182,7 +246,9 @@ class ApiClient:
             req["key"] = key
         status, _, data = self.raw(req)
         assert status == 200, (status, data)
-        return json.loads(data)
+        reply = json.loads(data)
+        check_reply(req, reply)
+        return reply
 
     def call(self, action: str, **params: Any) -> Any:
         """Send a v6 action; returns its result or raises ApiError."""
