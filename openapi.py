@@ -145,8 +145,10 @@ def legacy_path() -> Dict[str, Any]:
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": request}}},
         "responses": {
-            "200": {"description": "The reply.",
-                    "content": {"application/json": {"schema": {}}}},
+            "200": {"description": "The reply; an empty body gets the banner "
+                                   "`AnkiConnect v.6` as text.",
+                    "content": {"application/json": {"schema": {}},
+                                "text/plain": {"schema": {"type": "string"}}}},
             "403": {"description": "This web origin (or Host) may not use the API."},
         },
     }}
