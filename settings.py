@@ -40,6 +40,8 @@ _TYPES: Dict[str, Any] = {
     "mediaFromPath": bool,
     "mediaMaxDownloadBytes": int,
     "disableAppNap": bool,
+    "mcpAllowWrites": bool,
+    "mcpAllowDestructive": bool,
 }
 
 

@@ -206,7 +206,9 @@ class ActionSpec:
 
     name: str
     method_name: str
-    write: bool = False  # one undo step, GUI refreshed afterwards
+    write: bool = False  # changes the collection (or its media): one undo step
+    destructive: bool = False  # a write that deletes or resets (notes, decks, learning)
+    idempotent: bool = False  # a write that, repeated, changes nothing more
     gui: bool = False  # needs Anki's main window
     anywhere: bool = False  # touches nothing: runs on whichever thread asks
     versions: Optional[range] = None  # API versions it exists in; None: all
@@ -237,6 +239,8 @@ class Param:
 def action(
     *,
     write: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
     gui: bool = False,
     anywhere: bool = False,
     versions: Optional[range] = None,
@@ -245,8 +249,13 @@ def action(
 ) -> Callable:
     """Mark a method as an API action.
 
-    write:       the action changes the collection; it runs as one undo step
-                 named "AnkiConnect: <action>" and Anki's GUI refreshes after.
+    write:       the action changes the collection (or its media files); it
+                 runs as one undo step named "AnkiConnect: <action>" and
+                 Anki's GUI refreshes after.
+    destructive: a write that deletes or resets something (notes, decks, note
+                 type fields, learning progress, files): MCP offers it only
+                 behind its own switch.
+    idempotent:  a write that, made twice, changes nothing more the second time.
     gui:         the action needs Anki's windows (fails clearly when headless).
     anywhere:    the action touches neither the collection nor Anki (e.g.
                  `version`): it runs on the HTTP worker, with no hop.
@@ -261,7 +270,9 @@ def action(
     def mark(fn: Callable) -> Callable:
         fn._ankiconnect_action = dict(  # type: ignore[attr-defined]
             name=name or fn.__name__,
-            write=write,
+            write=write or destructive,
+            destructive=destructive,
+            idempotent=idempotent,
             gui=gui,
             anywhere=anywhere,
             versions=versions,

@@ -145,11 +145,13 @@ class ApiApp:
         self.redact = redact
         self.configure(settings)
         self._log_lock = threading.Lock()
+        from .mcp_tools import McpSurface
         from .rest import RestSurface
 
         #: the surfaces besides POST /, by path: an exact path, or a prefix ending in /
         self.surfaces: Dict[str, Callable[..., List[bytes]]] = {}
-        RestSurface(self).register(self.surfaces)
+        for surface in (RestSurface(self), McpSurface(self)):
+            surface.register(self.surfaces)
 
     def configure(self, settings: ServerSettings) -> None:
         self.settings = settings

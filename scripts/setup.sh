@@ -54,3 +54,9 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/python" -m pip install -q -r "$REQUIREMENTS"
   touch "$stamp"
 fi
+
+# The official TypeScript MCP SDKs, for tests/test_mcp.py (skipped without npm).
+if command -v npm >/dev/null && [ ! -d tests/mcp_node/node_modules ]; then
+  (cd tests/mcp_node && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) \
+    || echo "note: could not install the TypeScript MCP SDKs (tests/mcp_node); their test is skipped"
+fi
