@@ -114,6 +114,8 @@ def fuzz_values(hint: Any, ids: Dict[str, int]) -> List[Any]:
     """Values of the right type that are odd, for one parameter."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
+    if origin is typing.Annotated:  # a shape for the schema: the base type is checked
+        return fuzz_values(args[0], ids)
     if origin is typing.Union:
         out: List[Any] = []
         for option in args:
@@ -129,6 +131,8 @@ def fuzz_values(hint: Any, ids: Dict[str, int]) -> List[Any]:
         return [0, -1, 1e308, -1e308, 2 ** 70]
     if origin in (list, List):
         item = args[0] if args else Any
+        if typing.get_origin(item) is typing.Annotated:
+            item = typing.get_args(item)[0]
         singles = fuzz_values(item, ids)
         out = [[], [v for v in singles[:20]], singles[-3:] * 2]
         if item is int:
@@ -149,6 +153,8 @@ def base_value(hint: Any) -> Any:
     """A value of the declared type that names nothing real."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
+    if origin is typing.Annotated:
+        return base_value(args[0])
     if origin is typing.Union:
         return base_value(args[0])
     if origin is typing.Literal:
