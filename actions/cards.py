@@ -16,7 +16,7 @@ from typing import Annotated, Any, Dict, List, Literal, Optional, TypedDict, Uni
 from anki.errors import DBError, SearchError
 
 from .. import compat
-from ..util import ActionError, action, open_shape
+from ..util import ActionError, JsonSchema, action, open_shape
 from .card_data import (CardInfoBuilder, card_not_found, card_rows, required_card_rows,
                         revlog_by_card)
 from .sql_ids import unique
@@ -146,15 +146,6 @@ class CardAnswer(_CardAnswerRequired, total=False):
 
     time: int
 
-
-class JsonSchema(dict):
-    """A JSON Schema written out, for what a type hint cannot say (a fixed
-    length, a pattern): `Annotated[hint, JsonSchema({...})]` validates as
-    `hint`, and schema.py shows the schema as it is.  Hashable, as the
-    parameter checks keep one checker per hint."""
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(json.dumps(self, sort_keys=True))
 
 
 #: setSpecificValueOfCard's newValues: what it can set (anything else is

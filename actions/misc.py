@@ -3,24 +3,14 @@
 """Miscellaneous actions: the API itself, profiles and sync."""
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Annotated, Any, Dict, List, Literal, Optional, TypedDict, Union
 
-from ..util import API_VERSION, ActionError, Offload, RequestContext, action, open_shape
+from ..util import API_VERSION, ActionError, JsonSchema, Offload, RequestContext, action, open_shape
 
 #: How deep `multi` may nest inside `multi`.
 MAX_MULTI_DEPTH = 4
 
-
-class JsonSchema(dict):
-    """A JSON Schema for a type hint to show where a TypedDict cannot say
-    it (an array's items by position, names for items not checked):
-    `Annotated[List[Any], JsonSchema({...})]`.  Hashable, as hints must be
-    (parameter checks are cached per hint; schema.py looks hints up)."""
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(json.dumps(self, sort_keys=True))
 
 
 #: apiReflect's `actions`: names (other items are ignored, as before)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Dict, List, TypedDict
 
-from ..util import ActionError, action
+from ..util import ActionError, JsonSchema, action
 from .card_data import REVLOG_COLUMNS, REVLOG_MANUAL, REVLOG_RESCHEDULED, revlog_by_card
-from .misc import JsonSchema
 from .sql_ids import chunks, id_list, unique
 
 DAY_SECS = 86400
