@@ -37,6 +37,7 @@ class SchemaBuilder:
     def __init__(self, ref_prefix: str = LOCAL_DEFS) -> None:
         self.ref_prefix = ref_prefix
         self.defs: Dict[str, Any] = {}
+        self._shapes: Dict[str, type] = {}
 
     def of(self, hint: Any) -> Dict[str, Any]:
         if hint is Any or hint is object:
@@ -71,9 +72,11 @@ class SchemaBuilder:
 
     def _shape(self, shape: type) -> Dict[str, Any]:
         name = shape.__name__
+        if self._shapes.setdefault(name, shape) is not shape:
+            raise TypeError(f"two shapes are called {name}: {self._shapes[name]} and {shape}")
         if name not in self.defs:
             self.defs[name] = {}  # (a shape may refer to itself)
-            hints = typing.get_type_hints(shape)
+            hints = typing.get_type_hints(shape, include_extras=True)
             doc = parse_docstring(inspect.cleandoc(shape.__doc__ or ""), hints)
             properties = {}
             for key, hint in hints.items():

@@ -330,6 +330,19 @@ def open_shape(shape: Any) -> Any:
     return shape
 
 
+class JsonSchema(dict):
+    """A JSON Schema written out, for what a type hint cannot say (an
+    array's items by position, a pattern, a fixed length):
+    `Annotated[hint, JsonSchema({...})]` is checked as `hint`, and schema.py
+    shows this schema as it is.  Hashable, as type hints must be (the
+    parameter checks are built once per hint)."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        import json
+
+        return hash(json.dumps(self, sort_keys=True))
+
+
 def parse_docstring(doc: str, names: Any) -> Dict[str, Any]:
     """An action's docstring, the API reference of it: the first paragraph
     is the summary; `name: text` lines, where `name` is one of `names`,

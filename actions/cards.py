@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import re
 import time
-from typing import Any, Dict, List, Optional, Union
+from typing import Annotated, Any, Dict, List, Literal, Optional, TypedDict, Union
 
 from anki.errors import DBError, SearchError
 
 from .. import compat
-from ..util import ActionError, action
+from ..util import ActionError, JsonSchema, action, open_shape
 from .card_data import (CardInfoBuilder, card_not_found, card_rows, required_card_rows,
                         revlog_by_card)
 from .sql_ids import unique
@@ -41,6 +41,132 @@ PROTECTED_COLUMNS = ("did", "ivl", "lapses", "left", "nid", "odid", "odue", "ord
 FIXED_COLUMNS = ("id", "mod", "usn")
 
 DUE_DATE = re.compile(r"^\d+(-\d+)?!?$")
+
+
+# -- shapes (the JSON Schemas of params and results; see schema.py) -------------------
+
+
+class CardField(TypedDict):
+    """One field of a card's note.
+
+    value: the field's content (HTML).
+    order: the field's position in its note type (0 is first).
+    """
+
+    value: str
+    order: int
+
+
+class _CardInfoRequired(TypedDict):
+    cardId: int
+    fields: Dict[str, CardField]
+    fieldOrder: int
+    question: str
+    answer: str
+    modelName: str
+    ord: int
+    deckName: str
+    css: str
+    factor: int
+    interval: int
+    note: int
+    type: int
+    queue: int
+    due: int
+    reps: int
+    lapses: int
+    left: int
+    mod: int
+    nextReviews: List[str]
+    flags: int
+
+
+class CardInfo(_CardInfoRequired, total=False):
+    """Everything about one card (cardsInfo).
+
+    cardId: the card's id.
+    fields: the note's fields by name, each `{"value", "order"}`.
+    fieldOrder: the card's template index, as `ord` (the reference's name for it).
+    question: the question side as Anki's reviewer renders it, the note type's CSS in a `<style>` element first.
+    answer: the answer side, rendered the same way.
+    modelName: the note type's name.
+    ord: the index of the card's template in its note type (0 is first; for a cloze note, the cloze number minus 1).
+    deckName: the full name of the deck the card is in now (a filtered deck's, while it is in one).
+    css: the note type's CSS.
+    factor: the ease factor in permille (2500 is 250%).
+    interval: the current interval in days.
+    note: the id of the card's note.
+    type: 0 new, 1 learning, 2 review, 3 relearning.
+    queue: where the scheduler has it: -3 buried by the user, -2 buried as a sibling, -1 suspended, 0 new, 1 learning, 2 review, 3 learning over a day, 4 preview.
+    due: a new card's position in the new queue; a review (or over-a-day learning) card's due day, counted in days since the collection was created; a learning card's due time in seconds since 1970.
+    reps: how many times the card was answered.
+    lapses: how many times it was answered Again as a review card.
+    left: the learning steps still to do (the last three digits; older schedulers add 1000 times the steps due today).
+    mod: when the card was last changed (seconds since 1970).
+    nextReviews: the intervals the four answer buttons show (Again, Hard, Good, Easy), e.g. `["<1m", "<6m", "<10m", "4d"]`; `[]` when Anki cannot tell.
+    flags: the card's flag: 0 none, 1 red, 2 orange, 3 green, 4 blue, 5 pink, 6 turquoise, 7 purple.
+    stability: FSRS only: days until recall drops to 90%; `null` while the card has no memory state.
+    difficulty: FSRS only: 1 (easiest) to 10 (hardest); `null` while the card has no memory state.
+    retrievability: FSRS only: the chance of recalling the card now, 0 to 1; `null` while unknown.
+    """
+
+    stability: Optional[float]
+    difficulty: Optional[float]
+    retrievability: Optional[float]
+
+
+class NoCard(TypedDict):
+    """`{}`: the id given is no card."""
+
+
+class CardModTime(TypedDict):
+    """When a card was last changed.
+
+    cardId: the card's id.
+    mod: seconds since 1970.
+    """
+
+    cardId: int
+    mod: int
+
+
+class _CardAnswerRequired(TypedDict):
+    cardId: int
+    ease: Literal[1, 2, 3, 4]
+
+
+@open_shape
+class CardAnswer(_CardAnswerRequired, total=False):
+    """One answer of answerCards (a key other than these is refused).
+
+    cardId: the card's id.
+    ease: the button: 1 Again, 2 Hard, 3 Good, 4 Easy.
+    time: milliseconds spent answering, recorded in the review log (default 0).
+    """
+
+    time: int
+
+
+
+#: setSpecificValueOfCard's newValues: what it can set (anything else is
+#: answered `[[false, reason]]`, not refused as a parameter)
+CARD_VALUES = JsonSchema({"type": "array", "items": {"anyOf": [
+    {"type": "integer"},
+    {"type": "string", "pattern": "^\\s*[-+]?[0-9]+\\s*$",
+     "description": "a whole number written as a string"},
+]}})
+
+#: setSpecificValueOfCard's result, as the reference answers it
+SET_CARD_RESULT = JsonSchema({"anyOf": [
+    {"const": False, "description": "nothing was done: keys and newValues differ in length, "
+                                    "or a protected column was named without warning_check"},
+    {"type": "array", "prefixItems": [{"const": True}], "minItems": 1, "maxItems": 1,
+     "description": "`[true]`: the columns were set"},
+    {"type": "array", "minItems": 1, "maxItems": 1, "prefixItems": [
+        {"type": "array", "minItems": 2, "maxItems": 2,
+         "prefixItems": [{"const": False}, {"type": "string", "description": "why"}]}],
+     "description": "`[[false, reason]]`: nothing was changed"},
+]})
 
 
 class CardActions:
@@ -79,7 +205,7 @@ class CardActions:
 
     # -- reading cards ----------------------------------------------------------
     @action()
-    def cardsInfo(self, cards: List[int]) -> List[Dict[str, Any]]:
+    def cardsInfo(self, cards: List[int]) -> List[Union[CardInfo, NoCard]]:
         """Everything about each card: fields, rendered sides, note type, deck and scheduling.
 
         One object per id, in order; `{}` for an id that is no card.  `question` and `answer` are the card's sides as Anki's reviewer renders them (with the note type's CSS in a `<style>` element); `fieldOrder` and `ord` are the card's template index; `factor` is the ease in permille; `interval` is in days; `type`, `queue`, `due`, `reps`, `lapses`, `left`, `mod` and `flags` are the card's columns; `nextReviews` are the intervals on the four answer buttons.  When the collection uses FSRS, each card also has `stability` (days), `difficulty` (1 to 10) and `retrievability` (0 to 1), `null` for a card with no memory state yet.
@@ -91,7 +217,7 @@ class CardActions:
         return CardInfoBuilder(self.col).build(cards)
 
     @action()
-    def cardsModTime(self, cards: List[int]) -> List[Dict[str, Any]]:
+    def cardsModTime(self, cards: List[int]) -> List[Union[CardModTime, NoCard]]:
         """When each card was last changed (seconds since 1970).
 
         One object per id, in order; `{}` for an id that is no card.
@@ -175,7 +301,9 @@ class CardActions:
         return [due(rows[cid]) for cid in cards]
 
     @action()
-    def getIntervals(self, cards: List[int], complete: bool = False) -> List[Any]:
+    def getIntervals(
+        self, cards: List[int], complete: bool = False
+    ) -> Union[List[int], List[List[int]]]:
         """Each card's latest interval, or with `complete` all its intervals so far.
 
         Intervals come from the review log: negative numbers are seconds (learning steps), positive ones days.  A new card's latest interval is 0; a card without review history has its current interval.  An id that is no card is an error, `Card was not found: <id>`; with `complete` it has no history: `[]`.
@@ -262,8 +390,12 @@ class CardActions:
 
     @action(write=True)
     def setSpecificValueOfCard(
-        self, card: int, keys: List[str], newValues: List[Any], warning_check: bool = False
-    ) -> Union[bool, List[Any]]:
+        self,
+        card: int,
+        keys: List[str],
+        newValues: Annotated[List[Any], CARD_VALUES],
+        warning_check: bool = False,
+    ) -> Annotated[Union[bool, List[Any]], SET_CARD_RESULT]:
         """Set columns of one card directly (see AnkiDroid's database structure wiki for their meaning).
 
         `due`, `factor` and `flags` may always be set.  `did`, `ivl`, `lapses`, `left`, `nid`, `odid`, `odue`, `ord`, `queue`, `reps` and `type` can corrupt scheduling and are only set with `warning_check: true`; `id`, `mod` and `usn` are Anki's own and never set.  Values may be whole numbers or numeric strings.
@@ -346,7 +478,7 @@ class CardActions:
             col.update_cards(changed)
 
     @action(write=True)
-    def answerCards(self, answers: List[Dict[str, int]]) -> List[bool]:
+    def answerCards(self, answers: List[Annotated[Dict[str, int], CardAnswer]]) -> List[bool]:
         """Answer cards, as if in the reviewer; one boolean per answer, `false` for an id that is no card.
 
         Anki's scheduler takes each answer (in order; a card may be answered more than once): it writes the review log and reschedules the card.  The whole request is one undo step.

@@ -4,18 +4,281 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Union
+from typing import Annotated, Any, Dict, List, Literal, Optional, TypedDict, Union
 
 from anki import decks_pb2
 from anki.errors import FilteredDeckError
 from anki.utils import ids2str
 
 from .. import compat
-from ..util import ActionError, action
+from ..util import ActionError, action, open_shape
 from .deck_config import apply_legacy_changes, config_id, deep_merge, is_int
 
 DEFAULT_DECK_ID = 1
 DEFAULT_CONFIG_ID = 1
+
+
+class DeckStats(TypedDict):
+    """A deck's due counts for today and its number of cards.
+
+    deck_id: the deck's id.
+    name: the deck's full name.
+    new_count: new cards to study today, as Anki's deck list shows them (subdecks and daily limits included).
+    learn_count: learning cards due today, as Anki's deck list shows them.
+    review_count: reviews due today, as Anki's deck list shows them.
+    total_in_deck: the number of cards in the deck itself (not counting its subdecks).
+    """
+
+    deck_id: int
+    name: str
+    new_count: int
+    learn_count: int
+    review_count: int
+    total_in_deck: int
+
+
+class _FilteredDeckSearchRequired(TypedDict):
+    search: str
+
+
+class FilteredDeckSearch(_FilteredDeckSearchRequired, total=False):
+    """One filter of a filtered deck (other keys are refused).
+
+    search: the cards to gather, in Anki's search syntax.
+    limit: how many cards at most, a positive integer; default 100.
+    order: which cards to gather first, Anki's filtered-deck order: 0 oldest seen first, 1 random, 2 increasing intervals, 3 decreasing intervals, 4 most lapses, 5 order added, 6 order due, 7 latest added first, 8 relative overdueness (Anki 23.10+: 8 retrievability ascending, 9 descending, 10 relative overdueness); default 0.
+    """
+
+    limit: int
+    order: int
+
+
+# -- options groups: Anki's legacy JSON of its deck options (getDeckConfig,
+# saveDeckConfig).  Open shapes: Anki versions and add-ons add keys.
+
+@open_shape
+class NewCardOptions(TypedDict, total=False):
+    """An options group's settings for new cards (Anki gives every key).
+
+    delays: the learning steps, in minutes.
+    ints: the graduating interval and the easy interval, in days (and a third number Anki does not use).
+    initialFactor: the starting ease, in permille (2500: 250%).
+    order: where new cards are inserted: 0 in random order, 1 in the order added.
+    perDay: new cards per day.
+    bury: bury new siblings until the next day.
+    """
+
+    delays: List[float]
+    ints: List[int]
+    initialFactor: int
+    order: int
+    perDay: int
+    bury: bool
+
+
+@open_shape
+class ReviewOptions(TypedDict, total=False):
+    """An options group's settings for reviews (Anki gives every key).
+
+    perDay: maximum reviews per day.
+    ease4: the easy bonus, a multiplier.
+    hardFactor: the hard interval, a multiplier.
+    ivlFct: the interval modifier, a multiplier.
+    maxIvl: the maximum interval, in days.
+    bury: bury review siblings until the next day.
+    """
+
+    perDay: int
+    ease4: float
+    hardFactor: float
+    ivlFct: float
+    maxIvl: int
+    bury: bool
+
+
+@open_shape
+class LapseOptions(TypedDict, total=False):
+    """An options group's settings for lapses (Anki gives every key).
+
+    delays: the relearning steps, in minutes.
+    mult: the new interval after a lapse, as a multiple of the old one.
+    minInt: the minimum interval after a lapse, in days.
+    leechFails: how many lapses make a card a leech.
+    leechAction: what happens to a leech: 0 it is suspended, 1 it is only tagged.
+    """
+
+    delays: List[float]
+    mult: float
+    minInt: int
+    leechFails: int
+    leechAction: int
+
+
+#: the keys of an options group, described once for both shapes that have
+#: them all (DeckOptionsGroup, DeckOptionsChanges)
+_OPTIONS_GROUP_KEYS = """\
+id: the options group's id (the Default group's is 1).
+name: the group's name.
+dyn: false: an options group, not a filtered deck.
+mod: when the group was last changed, in seconds since 1970.
+usn: its update sequence number, for syncing (-1: changed since the last sync).
+maxTaken: answers that take longer count as this many seconds.
+autoplay: play audio automatically.
+timer: show the answer timer: 1 yes, 0 no.
+replayq: replay the question's audio when the answer is shown.
+new: the settings for new cards.
+rev: the settings for reviews.
+lapse: the settings for lapses.
+newPerDayMinimum: a setting Anki has but does not use.
+newGatherPriority: the order new cards are gathered in: 0 deck, 1 ascending position, 2 descending position, 3 random notes, 4 random cards, 5 deck then random notes (not in Anki 2.1.66).
+newSortOrder: the order new cards are shown in: 0 card type then gathered order, 1 gathered order, 2 card type then random, 3 random note then card type, 4 random.
+reviewOrder: the order reviews are shown in: 0 due date then random, 1 due date then deck, 2 deck then due date, 3 ascending intervals, 4 descending intervals, 5 ascending ease, 6 descending ease, 8 random; Anki 2.1.66 has 7 relative overdueness, newer Ankis 7 ascending retrievability, 9 order added, 10 reverse order added, 11 descending retrievability, 12 relative overdueness.
+newMix: when new cards are shown: 0 mixed with reviews, 1 after reviews, 2 before reviews.
+interdayLearningMix: when learning cards with steps of a day or more are shown: 0 mixed with reviews, 1 after reviews, 2 before reviews.
+buryInterdayLearning: bury siblings in learning with steps of a day or more until the next day.
+desiredRetention: FSRS's desired retention, between 0 and 1 (not in Anki 2.1.66, as the keys below).
+fsrsWeights: the FSRS 4 parameters.
+fsrsParams5: the FSRS 5 parameters.
+fsrsParams6: the FSRS 6 parameters.
+sm2Retention: the retention FSRS assumes for reviews before its own (historical retention).
+weightSearch: the search whose reviews FSRS optimizes its parameters on; empty: the decks that use this group.
+ignoreRevlogsBeforeDate: FSRS ignores reviews before this date (`YYYY-MM-DD`); empty: it ignores none.
+easyDaysPercentages: Easy Days: the share of the usual reviews to schedule on each weekday, Monday first (1.0: all).
+stopTimerOnAnswer: stop the on-screen timer when the answer is shown.
+secondsToShowQuestion: auto advance: seconds to show the question before `questionAction`; 0 off.
+secondsToShowAnswer: auto advance: seconds to show the answer before `answerAction`; 0 off.
+questionAction: auto advance's action on the question: 0 show the answer, 1 show a reminder.
+answerAction: auto advance's action on the answer: 0 bury the card, 1 answer Again, 2 answer Good, 3 answer Hard, 4 show a reminder.
+waitForAudio: auto advance waits for the audio to finish.
+"""
+
+
+class _DeckOptionsGroupRequired(TypedDict):
+    id: int
+    name: str
+    dyn: Literal[False]
+    mod: int
+    usn: int
+    maxTaken: int
+    autoplay: bool
+    timer: int
+    replayq: bool
+    new: NewCardOptions
+    rev: ReviewOptions
+    lapse: LapseOptions
+    newPerDayMinimum: int
+    newGatherPriority: int
+    newSortOrder: int
+    reviewOrder: int
+    newMix: int
+    interdayLearningMix: int
+    buryInterdayLearning: bool
+
+
+@open_shape
+class DeckOptionsGroup(_DeckOptionsGroupRequired, total=False):
+    desiredRetention: float
+    fsrsWeights: List[float]
+    fsrsParams5: List[float]
+    fsrsParams6: List[float]
+    sm2Retention: float
+    weightSearch: str
+    ignoreRevlogsBeforeDate: str
+    easyDaysPercentages: List[float]
+    stopTimerOnAnswer: bool
+    secondsToShowQuestion: float
+    secondsToShowAnswer: float
+    questionAction: int
+    answerAction: int
+    waitForAudio: bool
+
+
+DeckOptionsGroup.__doc__ = (
+    "An options group (preset) of deck options, as Anki keeps it (its legacy JSON); newer "
+    "Ankis and add-ons add keys.\n\n" + _OPTIONS_GROUP_KEYS)
+
+
+class _DeckOptionsChangesRequired(TypedDict):
+    id: Union[int, str]
+
+
+@open_shape
+class DeckOptionsChanges(_DeckOptionsChangesRequired, total=False):
+    name: str
+    dyn: bool
+    mod: int
+    usn: int
+    maxTaken: int
+    autoplay: bool
+    timer: int
+    replayq: bool
+    new: NewCardOptions
+    rev: ReviewOptions
+    lapse: LapseOptions
+    newPerDayMinimum: int
+    newGatherPriority: int
+    newSortOrder: int
+    reviewOrder: int
+    newMix: int
+    interdayLearningMix: int
+    buryInterdayLearning: bool
+    desiredRetention: float
+    fsrsWeights: List[float]
+    fsrsParams5: List[float]
+    fsrsParams6: List[float]
+    sm2Retention: float
+    weightSearch: str
+    ignoreRevlogsBeforeDate: str
+    easyDaysPercentages: List[float]
+    stopTimerOnAnswer: bool
+    secondsToShowQuestion: float
+    secondsToShowAnswer: float
+    questionAction: int
+    answerAction: int
+    waitForAudio: bool
+
+
+DeckOptionsChanges.__doc__ = (
+    "An options group to save, as getDeckConfig gives it: `id` (an integer, or a string of "
+    "digits) names the group; other keys left out keep their values, `dyn`, `mod` and `usn` "
+    "are ignored, and keys of add-ons are kept.\n\n" + _OPTIONS_GROUP_KEYS)
+
+
+class _FilteredDeckOptionsRequired(TypedDict):
+    id: int
+    name: str
+    dyn: Literal[1]
+    terms: List[List[Union[str, int]]]
+    resched: bool
+    delays: Optional[List[float]]
+    previewDelay: int
+    desc: str
+    mod: int
+    usn: int
+
+
+@open_shape
+class FilteredDeckOptions(_FilteredDeckOptionsRequired, total=False):
+    """A filtered deck's own settings (its legacy JSON; it also has keys of the deck list's state, such as `collapsed` and `newToday`).
+
+    id: the deck's id.
+    name: the deck's full name.
+    dyn: 1: a filtered deck.
+    terms: its filters, each `[search, limit, order]` as createFilteredDeck's `searchTerms` has them.
+    resched: reschedule cards based on the answers given in this deck.
+    delays: the old scheduler's custom learning steps, in minutes; null: none.
+    previewDelay: the old scheduler's delay, in minutes, before a card answered Again is shown again when rescheduling is off.
+    previewAgainSecs: with rescheduling off, seconds before a card answered Again is shown again; 0 returns it to its home deck (not in Anki 2.1.66, as the two keys below).
+    previewHardSecs: the same for Hard.
+    previewGoodSecs: the same for Good.
+    desc: the description shown on its overview screen.
+    mod: when the deck was last changed, in seconds since 1970.
+    usn: its update sequence number, for syncing (-1: changed since the last sync).
+    """
+
+    previewAgainSecs: int
+    previewHardSecs: int
+    previewGoodSecs: int
 
 
 class DeckActions:
@@ -173,7 +436,7 @@ class DeckActions:
         return None
 
     @action()
-    def getDeckStats(self, decks: List[str]) -> Dict[str, Dict[str, Any]]:
+    def getDeckStats(self, decks: List[str]) -> Dict[str, DeckStats]:
         """Today's due counts and card totals of decks, keyed by deck id (a string).
 
         decks: full deck names; a name that is no deck is an error (none is created).
@@ -193,7 +456,7 @@ class DeckActions:
                 nodes[node.deck_id] = node
             stack.extend(node.children)
         names = {d.id: d.name for d in self.col.decks.all_names_and_ids()}
-        result: Dict[str, Dict[str, Any]] = {}
+        result: Dict[str, DeckStats] = {}
         for did in sorted(wanted, key=lambda d: names[d].lower()):
             node = nodes.get(did)  # Anki leaves an empty Default deck out
             result[str(did)] = {
@@ -233,7 +496,8 @@ class DeckActions:
     # -- filtered decks ----------------------------------------------------------
     @action(write=True)
     def createFilteredDeck(
-        self, name: str, searchTerms: List[Dict[str, Any]], reschedule: bool = True
+        self, name: str, searchTerms: List[Annotated[Dict[str, Any], FilteredDeckSearch]],
+        reschedule: bool = True,
     ) -> int:
         """Create a filtered deck and build it at once; returns its id.
 
@@ -276,14 +540,18 @@ class DeckActions:
 
     # -- options groups ----------------------------------------------------------
     @action()
-    def getDeckConfig(self, deck: str) -> Union[Dict[str, Any], bool]:
+    def getDeckConfig(
+        self, deck: str
+    ) -> Union[DeckOptionsGroup, FilteredDeckOptions, Literal[False]]:
         """The options group (preset) of a deck; `false` if there is no such deck.
 
         deck: the deck's full name.
 
-        For a filtered deck, its own settings are returned (`"dyn": true`).
+        The group is Anki's own JSON of it (`"dyn": false`), with every key
+        Anki has (newer versions have more) and any an add-on saved.  For a
+        filtered deck, its own settings are returned instead (`"dyn": 1`).
 
-        Example: {"deck": "Default"} -> {"id": 1, "name": "Default", "dyn": false, "maxTaken": 60, "autoplay": true, "timer": 0, "replayq": true, "usn": -1, "mod": 1502970872, "new": {"bury": true, "order": 1, "initialFactor": 2500, "perDay": 20, "delays": [1, 10], "ints": [1, 4, 7]}, "rev": {"bury": true, "ivlFct": 1, "ease4": 1.3, "maxIvl": 36500, "perDay": 100, "hardFactor": 1.2}, "lapse": {"leechFails": 8, "delays": [10], "minInt": 1, "leechAction": 0, "mult": 0}}
+        Example: {"deck": "Default"} -> {"id": 1, "name": "Default", "dyn": false, "maxTaken": 60, "autoplay": true, "timer": 0, "replayq": true, "usn": -1, "mod": 1502970872, "new": {"bury": true, "order": 1, "initialFactor": 2500, "perDay": 20, "delays": [1, 10], "ints": [1, 4, 7]}, "rev": {"bury": true, "ivlFct": 1, "ease4": 1.3, "maxIvl": 36500, "perDay": 100, "hardFactor": 1.2}, "lapse": {"leechFails": 8, "delays": [10], "minInt": 1, "leechAction": 0, "mult": 0}, "newPerDayMinimum": 0, "newGatherPriority": 0, "newSortOrder": 0, "reviewOrder": 0, "newMix": 0, "interdayLearningMix": 0, "buryInterdayLearning": false}
         """
         did = self.col.decks.id_for_name(deck)
         if not did:
@@ -291,7 +559,7 @@ class DeckActions:
         return self.col.decks.config_dict_for_deck_id(did)
 
     @action(write=True)
-    def saveDeckConfig(self, config: Dict[str, Any]) -> bool:
+    def saveDeckConfig(self, config: Annotated[Dict[str, Any], DeckOptionsChanges]) -> bool:
         """Save an options group (as getDeckConfig gives it); `false` if its `id` is no group.
 
         config: the group, with its `id`; keys left out keep their values.

@@ -12,12 +12,19 @@ from __future__ import annotations
 import itertools
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, Dict, Optional
+from typing import Annotated, Any, Dict, List, Literal, Optional, TypedDict, Union
 
 from ..compat import dialog_instance
-from ..util import ActionError, Offload, action, wait_for
+from ..util import ActionError, Offload, action, open_shape, wait_for
 from .gui_util import bring_to_front, fail, resolve
-from .note_builder import NoteBuilder, SkippedNames, attach_media, build_note, media_fetched
+from .note_builder import (
+    MediaEntries,
+    NoteBuilder,
+    SkippedNames,
+    attach_media,
+    build_note,
+    media_fetched,
+)
 
 #: How long guiAddCards waits for the Add window to show the note, in seconds.
 EDITOR_LOAD_TIMEOUT = 10
@@ -27,9 +34,82 @@ ADD_DIALOG_CLOSED = {"error": "Add Note dialog is not open", "code": 1}
 _serial = itertools.count(1)
 
 
+@open_shape
+class AddCardsOptions(TypedDict, total=False):
+    """How guiAddCards' Add window behaves.
+
+    closeAfterAdding: open an Add window of its own for this note, closed once the note is added (default false: Anki's shared Add window).
+    waitForAdding: reply when the user adds the note (its id), or `null` when the window closes first or is filled in anew (default false: reply as soon as the window shows the note).
+    """
+
+    closeAfterAdding: bool
+    waitForAdding: bool
+
+
+class _AddCardsNoteRequired(TypedDict):
+    modelName: str
+    fields: Dict[str, str]
+
+
+@open_shape
+class AddCardsNote(_AddCardsNoteRequired, total=False):
+    """The note the Add window opens with (guiAddCards), for the user to check and add.
+
+    deckName: the deck (left out: the Add window's own choice).
+    modelName: the note type.
+    fields: field name -> content (HTML); names match exactly (others are skipped).
+    tags: the note's tags: an array, or one space-separated string.
+    options: how the window behaves.
+    audio: a file (or an array of files) stored first and referred to as `[sound:name]` in its `fields`, as for addNote.
+    video: a file (or an array of files) stored first and referred to as `[sound:name]` in its `fields`, as for addNote.
+    picture: a file (or an array of files) stored first and referred to as `<img src="name">` in its `fields`, as for addNote.
+    """
+
+    deckName: str
+    tags: Union[List[str], str]
+    options: Optional[AddCardsOptions]
+    audio: MediaEntries
+    video: MediaEntries
+    picture: MediaEntries
+
+
+@open_shape
+class AddWindowData(TypedDict, total=False):
+    """What guiAddNoteSetData changes in the open Add window: only what it names.
+
+    deckName: the deck to choose.
+    modelName: the note type to switch to (Anki carries the fields over).
+    fields: field name -> content (HTML), replacing the field (or appended with `append`); names match exactly, and a name the note type does not have is an error.
+    tags: the tags, replacing the window's (or added with `append`): an array, or one space-separated string.
+    audio: a file (or an array of files) stored first and referred to as `[sound:name]` in its `fields`, as for addNote.
+    video: a file (or an array of files) stored first and referred to as `[sound:name]` in its `fields`, as for addNote.
+    picture: a file (or an array of files) stored first and referred to as `<img src="name">` in its `fields`, as for addNote.
+    """
+
+    deckName: str
+    modelName: str
+    fields: Dict[str, str]
+    tags: Union[List[str], str]
+    audio: MediaEntries
+    video: MediaEntries
+    picture: MediaEntries
+
+
+class AddWindowClosed(TypedDict):
+    """guiAddNoteSetData's answer when no Add window is open (a result, not an error, as in the reference).
+
+    error: `Add Note dialog is not open`.
+    code: 1.
+    """
+
+    error: str
+    code: Literal[1]
+
+
 class AddCardsGui:
     @action(gui=True)
-    def guiAddCards(self, note: Optional[Dict[str, Any]] = None) -> Optional[int]:
+    def guiAddCards(self, note: Optional[Annotated[Dict[str, Any], AddCardsNote]] = None
+                    ) -> Optional[int]:
         """Open Anki's Add window filled in with `note`, for the user to check and add.
 
         The window shows the note's type, deck, fields and tags (media files
@@ -87,7 +167,8 @@ class AddCardsGui:
         return media_fetched(prepared, config, show)
 
     @action(gui=True)
-    def guiAddNoteSetData(self, note: Dict[str, Any], append: bool = False) -> Any:
+    def guiAddNoteSetData(self, note: Annotated[Dict[str, Any], AddWindowData],
+                          append: bool = False) -> Union[Literal[True], AddWindowClosed]:
         """Fill in the open Add window: its note type, deck, fields, tags and media; `true`, or `{"error": "Add Note dialog is not open", "code": 1}`.
 
         Only what `note` names changes: `modelName` switches the note type

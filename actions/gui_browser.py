@@ -4,19 +4,32 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Annotated, Any, Dict, List, Literal, Optional, Tuple, TypedDict
 
 from ..compat import browser_column_sorts, dialog_instance
-from ..util import ActionError, action, wait_for
+from ..util import ActionError, action, open_shape, wait_for
 from .gui_util import bring_to_front, fail, resolve
 
 SORT_ORDERS = ("ascending", "descending")
 
 
+@open_shape
+class BrowserSort(TypedDict):
+    """How guiBrowse sorts the browser's table, as a click on a column header does.
+
+    columnId: a browser column key, such as `noteCrt`, `noteFld`, `cardDue`, `cardMod`, `cardEase`, `cardIvl`, `cardReps`, `cardLapses`, `deck`, `note`, `template`, `noteTags` (one the browser can sort by in its current mode, cards or notes).
+    order: `"ascending"` or `"descending"`.
+    """
+
+    columnId: str
+    order: Literal["ascending", "descending"]
+
+
 class BrowserGui:
     @action(gui=True)
     def guiBrowse(
-        self, query: Optional[str] = None, reorderCards: Optional[Dict[str, Any]] = None
+        self, query: Optional[str] = None,
+        reorderCards: Optional[Annotated[Dict[str, Any], BrowserSort]] = None,
     ) -> List[int]:
         """Open Anki's browser (or bring it to the front) and search for `query`; the ids of the cards it shows.
 

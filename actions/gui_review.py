@@ -4,11 +4,41 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, TypedDict
 
 from ..compat import reviewer_button_labels
 from ..util import action, wait_for
 from .gui_util import resolve
+from .note_reader import NoteFieldValue
+
+
+class CurrentCard(TypedDict):
+    """The card Anki's reviewer shows.
+
+    cardId: the card's id.
+    fields: field name -> its content and position, for every field of its note.
+    fieldOrder: the card's template number (its `ord`, from 0).
+    question: the question side, rendered HTML (with the note type's styling).
+    answer: the answer side, rendered HTML (with the note type's styling).
+    buttons: the eases its answer buttons offer (1 Again, 2 Hard, 3 Good, 4 Easy).
+    nextReviews: for each of `buttons`, the next interval that button shows (e.g. `<10m`, `4d`).
+    modelName: its note type.
+    deckName: its deck.
+    css: the note type's styling.
+    template: the name of its card template.
+    """
+
+    cardId: int
+    fields: Dict[str, NoteFieldValue]
+    fieldOrder: int
+    question: str
+    answer: str
+    buttons: List[int]
+    nextReviews: List[str]
+    modelName: str
+    deckName: str
+    css: str
+    template: str
 
 
 class ReviewGui:
@@ -29,7 +59,7 @@ class ReviewGui:
         return self._active_reviewer("guiReviewActive") is not None
 
     @action(gui=True)
-    def guiCurrentCard(self) -> Optional[Dict[str, Any]]:
+    def guiCurrentCard(self) -> Optional[CurrentCard]:
         """The card the reviewer shows now; `null` when Anki is not reviewing.
 
         `question` and `answer` are the rendered HTML (with the note type's

@@ -4,12 +4,69 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Dict, List, Literal, Optional, TypedDict
+from typing import Annotated, Any, Dict, List, Literal, Optional, TypedDict, Union
 
-from ..util import API_VERSION, ActionError, Offload, RequestContext, action
+from ..util import API_VERSION, ActionError, JsonSchema, Offload, RequestContext, action, open_shape
 
 #: How deep `multi` may nest inside `multi`.
 MAX_MULTI_DEPTH = 4
+
+
+
+#: apiReflect's `actions`: names (other items are ignored, as before)
+ACTION_NAMES = JsonSchema({"type": "array", "items": {"type": "string"}})
+
+
+class _MultiSubActionRequired(TypedDict):
+    action: str
+
+
+@open_shape
+class MultiSubAction(_MultiSubActionRequired, total=False):
+    """One of multi's sub-actions: a request like those sent alone.
+
+    action: the action's name.
+    params: its parameters (default: none).
+    version: the API version it is answered in; without it, version 4: the bare result on success, `{"result": null, "error": ...}` on failure.
+    key: the API key, when the add-on's config sets one (each sub-action carries its own).
+    """
+
+    params: Dict[str, Any]
+    version: int
+    key: str
+
+
+class PermissionGranted(TypedDict):
+    """The calling web origin may use the API.
+
+    permission: "granted".
+    requireApikey: whether requests must carry the API key (the config sets `apiKey`).
+    version: the API version this add-on speaks: 6.
+    """
+
+    permission: Literal["granted"]
+    requireApikey: bool
+    version: int
+
+
+class PermissionDenied(TypedDict):
+    """The calling web origin may not use the API.
+
+    permission: "denied".
+    """
+
+    permission: Literal["denied"]
+
+
+class ActionSchemas(TypedDict):
+    """The JSON Schemas (draft 2020-12) of one action, each standalone (its named shapes in its own `$defs`).
+
+    params: the schema of its `params` object.
+    result: the schema of its result.
+    """
+
+    params: Dict[str, Any]
+    result: Dict[str, Any]
 
 
 class _ReflectRequired(TypedDict):
@@ -21,11 +78,11 @@ class ReflectResult(_ReflectRequired, total=False):
 
     scopes: the scopes asked for that exist.
     actions: the names of the actions offered (scope `actions`).
-    schemas: each action's `{"params", "result"}` JSON Schemas (scope `schemas`).
+    schemas: each action's `{"params", "result"}` JSON Schemas, by name (scope `schemas`).
     """
 
     actions: List[str]
-    schemas: Dict[str, Any]
+    schemas: Dict[str, ActionSchemas]
 
 
 class MiscActions:
@@ -40,7 +97,8 @@ class MiscActions:
         return API_VERSION
 
     @action(context=True)
-    def multi(self, actions: List[Dict[str, Any]], context: Any = None) -> list:
+    def multi(self, actions: List[Annotated[Dict[str, Any], MultiSubAction]],
+              context: Any = None) -> list:
         """Run several actions in one request; one reply per action, in order.
 
         Each sub-action is an object like a request (`action`, `params`,
@@ -60,7 +118,7 @@ class MiscActions:
         return self.start_all(actions, replace(context, multi_depth=depth))
 
     @action(context=True)
-    def requestPermission(self, context: Any = None) -> Dict[str, Any]:
+    def requestPermission(self, context: Any = None) -> Union[PermissionGranted, PermissionDenied]:
         """Ask the user to let the calling web origin use the API.
 
         Needs no API key.  An origin that is already allowed is granted at
@@ -74,7 +132,7 @@ class MiscActions:
         origin = context.origin if context else ""
         allowed = context.allowed if context else True
         config = self.config()
-        granted = {
+        granted: PermissionGranted = {
             "permission": "granted",
             "requireApikey": bool(config.get("apiKey")),
             "version": API_VERSION,
@@ -87,7 +145,7 @@ class MiscActions:
             self.host.log.warning("permission request from %s denied (no GUI to ask)", origin)
             return {"permission": "denied"}
 
-        def remember(answer: str) -> Dict[str, Any]:
+        def remember(answer: str) -> Union[PermissionGranted, PermissionDenied]:
             if answer == "yes":
                 self.host.remember_origin(origin, "webCorsOriginList")
                 return granted
@@ -99,7 +157,7 @@ class MiscActions:
 
     @action()
     def apiReflect(
-        self, scopes: List[str], actions: Optional[List[Any]] = None
+        self, scopes: List[str], actions: Optional[Annotated[List[Any], ACTION_NAMES]] = None
     ) -> ReflectResult:
         """Which actions this AnkiConnect offers, and (scope `schemas`) their JSON Schemas.
 
@@ -112,7 +170,7 @@ class MiscActions:
         ignored.
 
         scopes: what to reflect on: `"actions"`, `"schemas"`.
-        actions: action names to ask about (default: all).
+        actions: action names to ask about (default: all); items that are no names are ignored.
 
         Example: {"scopes": ["actions"], "actions": ["deckNames", "noSuchAction"]} -> {"scopes": ["actions"], "actions": ["deckNames"]}
         """

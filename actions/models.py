@@ -5,18 +5,252 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Dict, List, Optional
+from typing import Annotated, Any, Dict, List, Optional, TypedDict, Union
 
 from anki.consts import MODEL_CLOZE
 from anki.stdmodels import StockNotetypeKind
 from anki.utils import from_json_bytes
 
-from ..util import ActionError, action
+from ..util import ActionError, action, open_shape
 
 #: `{{...}}` references in a card template
 _TEMPLATE_REF = re.compile(r"{{(.*?)}}", re.S)
 #: characters Anki strips from field names
 _BAD_FIELD_CHARS = set(':{}"')
+
+
+# -- shapes (the JSON Schemas of params and results; see schema.py) -------------------
+
+
+class _NoteTypeFieldRequired(TypedDict):
+    name: str
+    ord: int
+    sticky: bool
+    rtl: bool
+    font: str
+    size: int
+    description: str
+    plainText: bool
+    collapsed: bool
+    excludeFromSearch: bool
+
+
+@open_shape
+class NoteTypeField(_NoteTypeFieldRequired, total=False):
+    """A field of a note type, as Anki stores it (newer Anki versions add keys).
+
+    name: the field's name.
+    ord: its position (0 is first).
+    sticky: the editor keeps its content for the next note.
+    rtl: the editor shows it right to left.
+    font: the editor's font for it.
+    size: the editor's font size for it.
+    description: shown in the editor while the field is empty.
+    plainText: the editor shows it as plain text (HTML source).
+    collapsed: the editor shows it collapsed.
+    excludeFromSearch: unqualified searches leave it out.
+    id: Anki's id of the field (Anki 23.10+).
+    tag: for Image Occlusion's fields, which one it is (Anki 23.10+); else `null`.
+    preventDeletion: the field cannot be removed (Anki 23.10+, Image Occlusion).
+    """
+
+    id: int
+    tag: Optional[int]
+    preventDeletion: bool
+
+
+class _NoteTypeTemplateRequired(TypedDict):
+    name: str
+    ord: int
+    qfmt: str
+    afmt: str
+    bqfmt: str
+    bafmt: str
+    did: Optional[int]
+    bfont: str
+    bsize: int
+
+
+@open_shape
+class NoteTypeTemplate(_NoteTypeTemplateRequired, total=False):
+    """A card template of a note type, as Anki stores it (newer Anki versions add keys).
+
+    name: the template's name.
+    ord: its position (0 is first).
+    qfmt: the front (question) HTML.
+    afmt: the back (answer) HTML.
+    bqfmt: the front as the Browser shows it (`""`: as qfmt).
+    bafmt: the back as the Browser shows it (`""`: as afmt).
+    did: the deck its cards go to (deck override), or `null`.
+    bfont: the Browser's font for it (`""`: the default).
+    bsize: the Browser's font size for it (0: the default).
+    id: Anki's id of the template (Anki 23.10+).
+    """
+
+    id: int
+
+
+class _NoteTypeRequired(TypedDict):
+    id: int
+    name: str
+    type: int
+    mod: int
+    usn: int
+    sortf: int
+    did: Optional[int]
+    tmpls: List[NoteTypeTemplate]
+    flds: List[NoteTypeField]
+    css: str
+    latexPre: str
+    latexPost: str
+    latexsvg: bool
+    req: List[List[Union[int, str, List[int]]]]
+
+
+@open_shape
+class NoteType(_NoteTypeRequired, total=False):
+    """A note type (model) as Anki stores it: Anki's own JSON, with the keys below (newer Anki versions add keys).
+
+    id: the note type's id.
+    name: its name.
+    type: 0 standard, 1 cloze.
+    mod: when it was last changed (seconds since 1970).
+    usn: the update sequence number, for sync (-1: changed since the last sync).
+    sortf: the index of the field the Browser sorts by.
+    did: the deck last used with it, or `null`.
+    tmpls: the card templates, in order.
+    flds: the fields, in order.
+    css: the styling shared by the card templates.
+    latexPre: the LaTeX put before each LaTeX snippet.
+    latexPost: the LaTeX put after it.
+    latexsvg: LaTeX is rendered as SVG (else PNG).
+    req: which fields each template needs to make a card (old Anki's use): `[template ord, "any" or "all" or "none", [field ords]]` each.
+    originalStockKind: which of Anki's stock note types it was made from (0: none).
+    originalId: the id of the note type it was copied from, when imported.
+    """
+
+    originalStockKind: int
+    originalId: Optional[int]
+
+
+class FieldFont(TypedDict):
+    """The editor's font of a field.
+
+    font: the font family's name.
+    size: the font size.
+    """
+
+    font: str
+    size: int
+
+
+class TemplateHtml(TypedDict):
+    """The two sides of a card template.
+
+    Front: the front (question) HTML.
+    Back: the back (answer) HTML.
+    """
+
+    Front: str
+    Back: str
+
+
+class ModelCss(TypedDict):
+    """A note type's styling.
+
+    css: the CSS shared by its card templates.
+    """
+
+    css: str
+
+
+class _NewTemplateRequired(TypedDict):
+    Front: str
+    Back: str
+
+
+@open_shape
+class NewTemplate(_NewTemplateRequired, total=False):
+    """A card template of createModel (a key other than these is refused).
+
+    Name: its name (default: "Card 1", "Card 2", ... by position); no two may have the same name.
+    Front: the front (question) HTML.
+    Back: the back (answer) HTML.
+    """
+
+    Name: str
+
+
+@open_shape
+class TemplateToAdd(TypedDict):
+    """The card template modelTemplateAdd adds (a key other than these is refused).
+
+    Name: its name, unused in the note type.
+    Front: the front (question) HTML.
+    Back: the back (answer) HTML.
+    """
+
+    Name: str
+    Front: str
+    Back: str
+
+
+@open_shape
+class TemplateChange(TypedDict, total=False):
+    """New sides of one card template; a side not given stays (a key other than these is refused).
+
+    Front: the new front (question) HTML.
+    Back: the new back (answer) HTML.
+    """
+
+    Front: str
+    Back: str
+
+
+@open_shape
+class ModelTemplatesChange(TypedDict):
+    """updateModelTemplates' `model` (other keys are ignored).
+
+    name: the note type's name.
+    templates: the templates to change, by name, each `{"Front"?, "Back"?}`.
+    """
+
+    name: str
+    templates: Dict[str, TemplateChange]
+
+
+@open_shape
+class ModelStylingChange(TypedDict):
+    """updateModelStyling's `model` (other keys are ignored).
+
+    name: the note type's name.
+    css: the new CSS (may be `""`).
+    """
+
+    name: str
+    css: str
+
+
+@open_shape
+class FindAndReplace(TypedDict, total=False):
+    """findAndReplaceInModels' parameters as one object, as the reference documents them; a key not given takes the value of the parameter of that name (a key other than these is refused).
+
+    modelName: the note type's name; `""`, `null` or absent: every note type.
+    findText: the text to find (plain text, case-sensitive).
+    fieldText: another spelling of findText, which some clients send.
+    replaceText: what replaces it.
+    front: replace in the front templates.
+    back: replace in the back templates.
+    css: replace in the styling.
+    """
+
+    modelName: Optional[str]
+    findText: str
+    fieldText: str
+    replaceText: str
+    front: bool
+    back: bool
+    css: bool
 
 
 class ModelActions:
@@ -73,22 +307,22 @@ class ModelActions:
         return self._model_by_id(modelId)["name"]
 
     @action()
-    def findModelsById(self, modelIds: List[int]) -> List[Dict[str, Any]]:
+    def findModelsById(self, modelIds: List[int]) -> List[NoteType]:
         """Note types as Anki stores them (fields, templates, CSS, ...), by id.
 
         modelIds: note type ids; one that is no note type is an error.
 
-        Example: {"modelIds": [1483883011648]} -> [{"id": 1483883011648, "name": "Basic", "type": 0, "mod": 1704387367, "usn": -1, "sortf": 0, "did": null, "tmpls": [{"name": "Card 1", "ord": 0, "qfmt": "{{Front}}", "afmt": "{{FrontSide}}\\n\\n<hr id=answer>\\n\\n{{Back}}", "bqfmt": "", "bafmt": "", "did": null, "bfont": "", "bsize": 0}], "flds": [{"name": "Front", "ord": 0, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": ""}, {"name": "Back", "ord": 1, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": ""}], "css": ".card {\\n    font-family: arial;\\n}\\n", "latexPre": "", "latexPost": "", "latexsvg": false, "req": [[0, "any", [0]]]}]
+        Example: {"modelIds": [1483883011648]} -> [{"id": 1483883011648, "name": "Basic", "type": 0, "mod": 1704387367, "usn": -1, "sortf": 0, "did": null, "tmpls": [{"name": "Card 1", "ord": 0, "qfmt": "{{Front}}", "afmt": "{{FrontSide}}\\n\\n<hr id=answer>\\n\\n{{Back}}", "bqfmt": "", "bafmt": "", "did": null, "bfont": "", "bsize": 0}], "flds": [{"name": "Front", "ord": 0, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": "", "plainText": false, "collapsed": false, "excludeFromSearch": false}, {"name": "Back", "ord": 1, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": "", "plainText": false, "collapsed": false, "excludeFromSearch": false}], "css": ".card {\\n    font-family: arial;\\n}\\n", "latexPre": "", "latexPost": "", "latexsvg": false, "req": [[0, "any", [0]]], "originalStockKind": 1}]
         """
         return [self._model_by_id(mid) for mid in modelIds]
 
     @action()
-    def findModelsByName(self, modelNames: List[str]) -> List[Dict[str, Any]]:
+    def findModelsByName(self, modelNames: List[str]) -> List[NoteType]:
         """Note types as Anki stores them (fields, templates, CSS, ...), by name.
 
         modelNames: note type names; one that is no note type is an error.
 
-        Example: {"modelNames": ["Basic"]} -> [{"id": 1483883011648, "name": "Basic", "type": 0, "mod": 1704387367, "usn": -1, "sortf": 0, "did": null, "tmpls": [{"name": "Card 1", "ord": 0, "qfmt": "{{Front}}", "afmt": "{{FrontSide}}\\n\\n<hr id=answer>\\n\\n{{Back}}", "bqfmt": "", "bafmt": "", "did": null, "bfont": "", "bsize": 0}], "flds": [{"name": "Front", "ord": 0, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": ""}, {"name": "Back", "ord": 1, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": ""}], "css": ".card {\\n    font-family: arial;\\n}\\n", "latexPre": "", "latexPost": "", "latexsvg": false, "req": [[0, "any", [0]]]}]
+        Example: {"modelNames": ["Basic"]} -> [{"id": 1483883011648, "name": "Basic", "type": 0, "mod": 1704387367, "usn": -1, "sortf": 0, "did": null, "tmpls": [{"name": "Card 1", "ord": 0, "qfmt": "{{Front}}", "afmt": "{{FrontSide}}\\n\\n<hr id=answer>\\n\\n{{Back}}", "bqfmt": "", "bafmt": "", "did": null, "bfont": "", "bsize": 0}], "flds": [{"name": "Front", "ord": 0, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": "", "plainText": false, "collapsed": false, "excludeFromSearch": false}, {"name": "Back", "ord": 1, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": "", "plainText": false, "collapsed": false, "excludeFromSearch": false}], "css": ".card {\\n    font-family: arial;\\n}\\n", "latexPre": "", "latexPost": "", "latexsvg": false, "req": [[0, "any", [0]]], "originalStockKind": 1}]
         """
         return [self._model(name) for name in modelNames]
 
@@ -113,7 +347,7 @@ class ModelActions:
         return [f.get("description", "") for f in self._model(modelName)["flds"]]
 
     @action()
-    def modelFieldFonts(self, modelName: str) -> Dict[str, Dict[str, Any]]:
+    def modelFieldFonts(self, modelName: str) -> Dict[str, FieldFont]:
         """The editor font and font size of each field of a note type.
 
         modelName: the note type's name.
@@ -146,7 +380,7 @@ class ModelActions:
         return result
 
     @action()
-    def modelTemplates(self, modelName: str) -> Dict[str, Dict[str, str]]:
+    def modelTemplates(self, modelName: str) -> Dict[str, TemplateHtml]:
         """The front and back HTML of each card template of a note type.
 
         modelName: the note type's name.
@@ -159,7 +393,7 @@ class ModelActions:
         }
 
     @action()
-    def modelStyling(self, modelName: str) -> Dict[str, str]:
+    def modelStyling(self, modelName: str) -> ModelCss:
         """The CSS shared by a note type's card templates.
 
         modelName: the note type's name.
@@ -174,10 +408,10 @@ class ModelActions:
         self,
         modelName: str,
         inOrderFields: List[str],
-        cardTemplates: List[Dict[str, str]],
+        cardTemplates: List[Annotated[Dict[str, str], NewTemplate]],
         css: Optional[str] = None,
         isCloze: bool = False,
-    ) -> Dict[str, Any]:
+    ) -> NoteType:
         """Create a note type; returns it as Anki stores it.
 
         modelName: the new note type's name (no note type may have it yet).
@@ -186,7 +420,7 @@ class ModelActions:
         css: the styling (default: Anki's own for new note types).
         isCloze: make it a cloze note type (exactly one template, using `{{cloze:Field}}`).
 
-        Example: {"modelName": "newModelName", "inOrderFields": ["Field1", "Field2", "Field3"], "css": "Optional CSS with default to builtin css", "isCloze": false, "cardTemplates": [{"Name": "My Card 1", "Front": "Front html {{Field1}}", "Back": "Back html  {{Field2}}"}]} -> {"id": 1551462107104, "name": "newModelName", "type": 0, "mod": 1551462107, "usn": -1, "sortf": 0, "did": null, "tmpls": [{"name": "My Card 1", "ord": 0, "qfmt": "Front html {{Field1}}", "afmt": "Back html  {{Field2}}", "bqfmt": "", "bafmt": "", "did": null, "bfont": "", "bsize": 0}], "flds": [{"name": "Field1", "ord": 0, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": ""}, {"name": "Field2", "ord": 1, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": ""}, {"name": "Field3", "ord": 2, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": ""}], "css": "Optional CSS with default to builtin css", "latexPre": "", "latexPost": "", "latexsvg": false, "req": [[0, "any", [0]]]}
+        Example: {"modelName": "newModelName", "inOrderFields": ["Field1", "Field2", "Field3"], "css": "Optional CSS with default to builtin css", "isCloze": false, "cardTemplates": [{"Name": "My Card 1", "Front": "Front html {{Field1}}", "Back": "Back html  {{Field2}}"}]} -> {"id": 1551462107104, "name": "newModelName", "type": 0, "mod": 1551462107, "usn": -1, "sortf": 0, "did": null, "tmpls": [{"name": "My Card 1", "ord": 0, "qfmt": "Front html {{Field1}}", "afmt": "Back html  {{Field2}}", "bqfmt": "", "bafmt": "", "did": null, "bfont": "", "bsize": 0}], "flds": [{"name": "Field1", "ord": 0, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": "", "plainText": false, "collapsed": false, "excludeFromSearch": false}, {"name": "Field2", "ord": 1, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": "", "plainText": false, "collapsed": false, "excludeFromSearch": false}, {"name": "Field3", "ord": 2, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "description": "", "plainText": false, "collapsed": false, "excludeFromSearch": false}], "css": "Optional CSS with default to builtin css", "latexPre": "", "latexPost": "", "latexsvg": false, "req": [[0, "any", [0]]], "originalStockKind": 1}
         """
         if not modelName.strip():
             raise ActionError("createModel: modelName must not be empty")
@@ -221,7 +455,7 @@ class ModelActions:
         return models.get(mid)
 
     @action(write=True)
-    def updateModelTemplates(self, model: Dict[str, Any]) -> None:
+    def updateModelTemplates(self, model: Annotated[Dict[str, Any], ModelTemplatesChange]) -> None:
         """Change card templates of a note type; only the given templates and sides change.
 
         model: `{"name": note type name, "templates": {template name: {"Front"?: html, "Back"?: html}}}`.
@@ -249,7 +483,7 @@ class ModelActions:
         return None
 
     @action(write=True)
-    def updateModelStyling(self, model: Dict[str, Any]) -> None:
+    def updateModelStyling(self, model: Annotated[Dict[str, Any], ModelStylingChange]) -> None:
         """Set the CSS of a note type.
 
         model: `{"name": note type name, "css": the new CSS}`.
@@ -266,7 +500,7 @@ class ModelActions:
     @action(write=True)
     def findAndReplaceInModels(
         self,
-        model: Optional[Dict[str, Any]] = None,
+        model: Optional[Annotated[Dict[str, Any], FindAndReplace]] = None,
         modelName: Optional[str] = None,
         findText: Optional[str] = None,
         replaceText: Optional[str] = None,
@@ -324,7 +558,9 @@ class ModelActions:
         raise ActionError(f"template was not found in {notetype['name']}: {name}", "not_found")
 
     @action(write=True)
-    def modelTemplateAdd(self, modelName: str, template: Dict[str, str]) -> None:
+    def modelTemplateAdd(
+        self, modelName: str, template: Annotated[Dict[str, str], TemplateToAdd]
+    ) -> None:
         """Add a card template to a note type (cards are generated for its notes).
 
         modelName: the note type's name.

@@ -17,6 +17,10 @@ A client note looks like
                 "fields": ["Front"]}],                  # also "video", "picture"
     }
 
+(declared for the JSON Schemas as the shapes NoteToAdd, NoteOptions,
+DuplicateScopeOptions and NoteMedia below; the update and Add window
+actions declare theirs beside them).
+
 Field names are looked up as the reference add-on looks them up, through
 NotetypeInfo.field_index in one of two modes: in `fields`, in any case
 where a note is created (addNote, canAddNote*, updateNoteModel), exactly
@@ -47,10 +51,10 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypedDict, Union
 
 from .. import compat
-from ..util import ActionError, Offload, Refusal
+from ..util import ActionError, Offload, Refusal, open_shape
 from .media_names import checked_media_name, refuse_links_out
 from .media_paths import PrivateFiles
 from .sql_ids import chunks, id_list
@@ -84,6 +88,97 @@ def new_guid() -> str:
         n, r = divmod(n, 8281)
         out.append(_GUID_PAIRS[r])
     return "".join(reversed(out)).lstrip(_GUID_CHARS[0])
+
+
+# ---------------------------------------------------------------------------
+# What a client sends: the shapes of note objects (for the JSON Schemas;
+# an action declares its `note` as `Annotated[Dict[str, Any], Shape]`, so
+# validation checks only that it is an object and the checks below report
+# the rest in the reference's words).  Open: keys they do not name are ignored.
+
+
+class _NoteMediaRequired(TypedDict):
+    filename: str
+
+
+@open_shape
+class NoteMedia(_NoteMediaRequired, total=False):
+    """A media file for a note: stored in the media folder and referred to in the note's fields. Give exactly one of `data`, `path` and `url`.
+
+    filename: the file's name in the media folder (a plain name, no folders).
+    data: the file's content, base64-encoded.
+    path: the path of a file on this computer to copy (refused for Anki's own files, and when the config's `mediaFromPath` is false).
+    url: an http(s) URL to download the file from (at most the config's `mediaMaxDownloadBytes`).
+    skipHash: an MD5 (hex): a file whose content has it is neither stored nor referred to.
+    fields: the fields that get a reference to the file, `[sound:name]` (audio, video) or `<img src="name">` (picture), appended: names matched exactly (others are skipped); one name as a string, or an array; none: the file is only stored.
+    deleteExisting: true replaces a file of that name; false (the default) keeps both, storing different content under a name Anki changes (the one the fields refer to).
+    """
+
+    data: str
+    path: str
+    url: str
+    skipHash: Optional[str]
+    fields: Union[List[str], str]
+    deleteExisting: bool
+
+
+@open_shape
+class DuplicateScopeOptions(TypedDict, total=False):
+    """Where duplicates are looked for.
+
+    deckName: with `duplicateScope` "deck", the deck to look in (left out or null: the note's deck).
+    checkChildren: also look in that deck's subdecks (default false).
+    checkAllModels: a note of any note type can be a duplicate, not only one of the note's own type (default false).
+    """
+
+    deckName: Optional[str]
+    checkChildren: bool
+    checkAllModels: bool
+
+
+@open_shape
+class NoteOptions(TypedDict, total=False):
+    """How a note is checked before it is added.
+
+    allowDuplicate: add the note even if it is a duplicate (default false).
+    duplicateScope: `"deck"` looks for duplicates in one deck (see duplicateScopeOptions); any other value, like `"collection"` (the default), in the whole collection.
+    duplicateScopeOptions: the deck to look in and how.
+    """
+
+    allowDuplicate: bool
+    duplicateScope: str
+    duplicateScopeOptions: Optional[DuplicateScopeOptions]
+
+
+#: a media key of a note: one entry or an array of them (null: none)
+MediaEntries = Optional[Union[NoteMedia, List[NoteMedia]]]
+
+
+class _NoteToAddRequired(TypedDict):
+    deckName: str
+    modelName: str
+    fields: Dict[str, str]
+
+
+@open_shape
+class NoteToAdd(_NoteToAddRequired, total=False):
+    """A note to add (addNote, addNotes, canAddNote and the like).
+
+    deckName: the deck the note's cards go to.
+    modelName: the note type.
+    fields: field name -> content (HTML); names match in any case (of two names for one field, the later one wins); a name the note type does not have is skipped.
+    tags: the note's tags: an array, or one space-separated string.
+    options: how duplicates are checked.
+    audio: a file (or an array of files) referred to as `[sound:name]` in its `fields`.
+    video: a file (or an array of files) referred to as `[sound:name]` in its `fields`.
+    picture: a file (or an array of files) referred to as `<img src="name">` in its `fields`.
+    """
+
+    tags: Union[List[str], str]
+    options: Optional[NoteOptions]
+    audio: MediaEntries
+    video: MediaEntries
+    picture: MediaEntries
 
 
 # ---------------------------------------------------------------------------
@@ -622,6 +717,7 @@ def attach_media(col: Any, prepared: PreparedNote) -> None:
 
 
 __all__ = [
+    "NoteMedia", "DuplicateScopeOptions", "NoteOptions", "MediaEntries", "NoteToAdd",
     "EMPTY", "DUPLICATE", "MediaItem", "DuplicateScope", "PreparedNote", "NotetypeInfo",
     "SkippedNames", "NoteBuilder", "build_note", "set_fields", "parse_tags", "parse_media",
     "has_media", "find_problems", "fetch_media", "needs_fetch", "only_base64_to_fetch",

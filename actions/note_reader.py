@@ -6,15 +6,66 @@ One SQL query for the notes and one for their cards (per 20,000 ids), fields
 split as Anki stores them (separated by \\x1f), note type facts cached: for
 10,000 notes several times faster than loading each note through the
 backend.
+
+The shapes of what they return (NoteInfo, NoteModTime, NoNote for `{}`) are
+declared here, for the actions' JSON Schemas.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, TypedDict, Union
 
 from .sql_ids import chunks, id_list, unique
 
 
-def notes_info(col: Any, ids: Sequence[int], profile: Optional[str]) -> List[Dict[str, Any]]:
+class NoteFieldValue(TypedDict):
+    """One field of a note.
+
+    value: its content (HTML).
+    order: its position among the note type's fields, from 0.
+    """
+
+    value: str
+    order: int
+
+
+class NoteInfo(TypedDict):
+    """A note: its fields, tags, note type, cards and when it changed.
+
+    noteId: the note's id.
+    profile: the name of the Anki profile it is in.
+    tags: its tags.
+    fields: field name -> its content and position, for every field of its note type.
+    modelName: its note type.
+    mod: when it was last modified (seconds since 1970).
+    cards: the ids of its cards, in the order of the note type's templates.
+    """
+
+    noteId: int
+    profile: str
+    tags: List[str]
+    fields: Dict[str, NoteFieldValue]
+    modelName: str
+    mod: int
+    cards: List[int]
+
+
+class NoteModTime(TypedDict):
+    """When a note was last modified.
+
+    noteId: the note's id.
+    mod: when it was last modified (seconds since 1970).
+    """
+
+    noteId: int
+    mod: int
+
+
+class NoNote(TypedDict):
+    """`{}`: no note has this id."""
+
+
+def notes_info(col: Any, ids: Sequence[int],
+               profile: Optional[str]) -> List[Union[NoteInfo, NoNote]]:
     """notesInfo entries for `ids`, in order; `{}` for ids with no note."""
     rows: Dict[int, Tuple[int, int, str, str]] = {}
     cards: Dict[int, List[int]] = {}
@@ -29,7 +80,7 @@ def notes_info(col: Any, ids: Sequence[int], profile: Optional[str]) -> List[Dic
         ):
             cards.setdefault(nid, []).append(cid)
     notetypes: Dict[int, Tuple[str, List[str]]] = {}
-    out: List[Dict[str, Any]] = []
+    out: List[Any] = []
     for nid in ids:
         row = rows.get(nid)
         if row is None:
@@ -57,7 +108,7 @@ def notes_info(col: Any, ids: Sequence[int], profile: Optional[str]) -> List[Dic
     return out
 
 
-def note_mod_times(col: Any, ids: Sequence[int]) -> List[Dict[str, Any]]:
+def note_mod_times(col: Any, ids: Sequence[int]) -> List[Union[NoteModTime, NoNote]]:
     """`{noteId, mod}` for each id, in order; `{}` for ids with no note."""
     mods: Dict[int, int] = {}
     for chunk in chunks(unique(ids)):

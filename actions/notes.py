@@ -11,13 +11,15 @@ then do all the writing back on the collection's thread, in one undo step.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Union
+from typing import Annotated, Any, Dict, List, Optional, TypedDict, Union
 
 from .. import compat
-from ..util import ActionError, Offload, Partial, Refusal, action, and_then
+from ..util import ActionError, Offload, Partial, Refusal, action, and_then, open_shape
 from .field_search import find_notes
 from .note_builder import (
+    MediaEntries,
     NoteBuilder,
+    NoteToAdd,
     NotetypeInfo,
     PreparedNote,
     SkippedNames,
@@ -30,7 +32,7 @@ from .note_builder import (
     parse_tags,
     set_fields,
 )
-from .note_reader import note_mod_times, notes_info
+from .note_reader import NoNote, NoteInfo, NoteModTime, note_mod_times, notes_info
 from .sql_ids import unique
 
 #: updateNote's error without "fields" and "tags", word for word the reference's.
@@ -40,11 +42,89 @@ _EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div)\s*/?>)*$", re.I)
 #: Characters Rust's regex syntax treats as special (escaped for tag matching).
 _RUST_REGEX_META = set("\\.+*?()|[]{}^$#&-~")
 
+#: a client's note to add, as the actions take it (see NoteToAdd)
+NewNote = Annotated[Dict[str, Any], NoteToAdd]
+
+
+class _CanAddRequired(TypedDict):
+    canAdd: bool
+
+
+class CanAddDetail(_CanAddRequired, total=False):
+    """Whether a note could be added, and why not.
+
+    canAdd: whether it could be added now.
+    error: why not (only when `canAdd` is false), e.g. `cannot create note because it is a duplicate`.
+    """
+
+    error: str
+
+
+class _NoteId(TypedDict):
+    id: int
+
+
+class _NoteFieldsRequired(_NoteId):
+    fields: Dict[str, str]
+
+
+@open_shape
+class NoteFieldsUpdate(_NoteFieldsRequired, total=False):
+    """New contents for fields of an existing note (updateNoteFields).
+
+    id: the note's id.
+    fields: field name -> new content (HTML); names match exactly (others are skipped); fields not named keep their content.
+    audio: a file (or an array of files) referred to as `[sound:name]` in its `fields`, as for addNote.
+    video: a file (or an array of files) referred to as `[sound:name]` in its `fields`, as for addNote.
+    picture: a file (or an array of files) referred to as `<img src="name">` in its `fields`, as for addNote.
+    """
+
+    audio: MediaEntries
+    video: MediaEntries
+    picture: MediaEntries
+
+
+@open_shape
+class NoteUpdate(_NoteId, total=False):
+    """Changes to an existing note (updateNote): `fields`, `tags` or both.
+
+    id: the note's id.
+    fields: field name -> new content (HTML); names match exactly (others are skipped); fields not named keep their content.
+    tags: the note's new tags, replacing all of them: an array, or one space-separated string.
+    audio: a file (or an array of files) referred to as `[sound:name]` in its `fields`, as for addNote.
+    video: a file (or an array of files) referred to as `[sound:name]` in its `fields`, as for addNote.
+    picture: a file (or an array of files) referred to as `<img src="name">` in its `fields`, as for addNote.
+    """
+
+    fields: Dict[str, str]
+    tags: Union[List[str], str]
+    audio: MediaEntries
+    video: MediaEntries
+    picture: MediaEntries
+
+
+class _NoteModelChangeRequired(_NoteId):
+    modelName: str
+
+
+@open_shape
+class NoteModelChange(_NoteModelChangeRequired, total=False):
+    """A new note type for an existing note, and its fields and tags (updateNoteModel).
+
+    id: the note's id.
+    modelName: the new note type.
+    fields: field name -> content (HTML), set after the old fields moved over; names match in any case (others are skipped).
+    tags: when given, the note's new tags, replacing all of them: an array, or one space-separated string.
+    """
+
+    fields: Dict[str, str]
+    tags: Union[List[str], str]
+
 
 class NoteActions:
     # -- adding ------------------------------------------------------------------
     @action(write=True)
-    def addNote(self, note: Dict[str, Any]) -> int:
+    def addNote(self, note: NewNote) -> int:
         """Create a note; returns its id.
 
         note: `{deckName, modelName, fields, tags?, options?, audio?, video?, picture?}`. `fields` names match in any case (of two names for one field, the later one wins); a name the note type does not have is skipped, not an error. `options`: `allowDuplicate` (default false), `duplicateScope` (`"collection"`, the default, or `"deck"`), `duplicateScopeOptions` `{deckName, checkChildren, checkAllModels}`. `audio`/`video`/`picture`: one object or an array, each `{url | path | data (base64), filename, skipHash?, deleteExisting?, fields?}`: the file is stored in the media folder and `[sound:name]` (audio, video) or `<img src="name">` (picture) is appended to each listed field (none: only stored; these names must match exactly, others are skipped); a file whose MD5 is `skipHash` is skipped. `deleteExisting` true replaces a file of that name; by default both are kept, and different content is stored under a name Anki changes (the one the field refers to).
@@ -69,7 +149,7 @@ class NoteActions:
         return and_then(self._add_notes([note], "addNote"), first)
 
     @action(write=True)
-    def addNotes(self, notes: List[Dict[str, Any]]) -> List[Optional[int]]:
+    def addNotes(self, notes: List[NewNote]) -> List[Optional[int]]:
         """Create several notes; returns their ids, `null` for each that could not be added.
 
         notes: note objects as for `addNote`.
@@ -187,7 +267,7 @@ class NoteActions:
         return [e or p for e, p in zip(errors, problems)]
 
     @action()
-    def canAddNote(self, note: Dict[str, Any]) -> bool:
+    def canAddNote(self, note: NewNote) -> bool:
         """Whether `note` could be added now (nothing is added, stored or downloaded).
 
         note: a note object as for `addNote`.
@@ -197,7 +277,7 @@ class NoteActions:
         return self._can_add([note], "canAddNote")[0] is None
 
     @action()
-    def canAddNotes(self, notes: List[Dict[str, Any]]) -> List[bool]:
+    def canAddNotes(self, notes: List[NewNote]) -> List[bool]:
         """For each note, whether it could be added now (nothing is added, stored or downloaded).
 
         notes: note objects as for `addNote`.
@@ -210,7 +290,7 @@ class NoteActions:
         return [p is None for p in self._can_add(notes, "canAddNotes")]
 
     @action()
-    def canAddNoteWithErrorDetail(self, note: Dict[str, Any]) -> Dict[str, Any]:
+    def canAddNoteWithErrorDetail(self, note: NewNote) -> CanAddDetail:
         """Whether `note` could be added, and why not: `{"canAdd": true}` or `{"canAdd": false, "error": "..."}`.
 
         note: a note object as for `addNote`.
@@ -220,7 +300,7 @@ class NoteActions:
         return _detail(self._can_add([note], "canAddNoteWithErrorDetail")[0])
 
     @action()
-    def canAddNotesWithErrorDetail(self, notes: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    def canAddNotesWithErrorDetail(self, notes: List[NewNote]) -> List[CanAddDetail]:
         """For each note, `{"canAdd": true}` or `{"canAdd": false, "error": "..."}`.
 
         notes: note objects as for `addNote`.
@@ -231,7 +311,7 @@ class NoteActions:
 
     # -- updating ----------------------------------------------------------------
     @action(write=True)
-    def updateNoteFields(self, note: Dict[str, Any]) -> None:
+    def updateNoteFields(self, note: Annotated[Dict[str, Any], NoteFieldsUpdate]) -> None:
         """Change fields of an existing note; the result is always `null`.
 
         note: `{id, fields, audio?, video?, picture?}`: media as for `addNote`.
@@ -248,7 +328,7 @@ class NoteActions:
         return self._update_note(note, "updateNoteFields", tags=False)
 
     @action(write=True)
-    def updateNote(self, note: Dict[str, Any]) -> None:
+    def updateNote(self, note: Annotated[Dict[str, Any], NoteUpdate]) -> None:
         """Change the fields and/or the tags of an existing note.
 
         note: `{id, fields?, tags?, audio?, video?, picture?}`: `fields` as for `updateNoteFields` (names match exactly; others are skipped), `tags` replace all of the note's tags; media as for `addNote`.
@@ -305,7 +385,7 @@ class NoteActions:
         return Offload(fetch, reload_and_apply, large=only_base64_to_fetch([checked]))
 
     @action(write=True)
-    def updateNoteModel(self, note: Dict[str, Any]) -> None:
+    def updateNoteModel(self, note: Annotated[Dict[str, Any], NoteModelChange]) -> None:
         """Change the note type of a note, then set its fields and tags.
 
         note: `{id, modelName, fields?, tags?}`.
@@ -454,7 +534,8 @@ class NoteActions:
         return _search(lambda q: find_notes(self.col, q), query, "findNotes")
 
     @action()
-    def notesInfo(self, notes: Optional[List[int]] = None, query: Optional[str] = None) -> List[Dict[str, Any]]:
+    def notesInfo(self, notes: Optional[List[int]] = None,
+                  query: Optional[str] = None) -> List[Union[NoteInfo, NoNote]]:
         """Fields, tags, note type, modification time and cards of notes; `{}` for ids that do not exist.
 
         notes: note ids.
@@ -471,7 +552,7 @@ class NoteActions:
         return notes_info(self.col, ids, self.host.active_profile())
 
     @action()
-    def notesModTime(self, notes: List[int]) -> List[Dict[str, Any]]:
+    def notesModTime(self, notes: List[int]) -> List[Union[NoteModTime, NoNote]]:
         """When each note was last modified (seconds); `{}` for ids that do not exist.
 
         notes: note ids.
@@ -512,7 +593,7 @@ class NoteActions:
 # Helpers
 
 
-def _detail(problem: Optional[str]) -> Dict[str, Any]:
+def _detail(problem: Optional[str]) -> CanAddDetail:
     return {"canAdd": True} if problem is None else {"canAdd": False, "error": problem}
 
 

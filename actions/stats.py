@@ -9,9 +9,9 @@ entries of the review log (set due date, forget) are not reviews.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Dict, List
+from typing import Annotated, Any, Dict, List, TypedDict
 
-from ..util import ActionError, action
+from ..util import ActionError, JsonSchema, action
 from .card_data import REVLOG_COLUMNS, REVLOG_MANUAL, REVLOG_RESCHEDULED, revlog_by_card
 from .sql_ids import chunks, id_list, unique
 
@@ -23,6 +23,59 @@ _I32 = (-(2 ** 31), 2 ** 31 - 1)
 REVLOG_RANGES = {"id": (1, 2 ** 63 - 1), "cid": (1, 2 ** 63 - 1), "usn": _I32, "ease": (0, 4),
                  "ivl": _I32, "lastIvl": _I32, "factor": (0, 2 ** 31 - 1),
                  "time": (0, 2 ** 31 - 1), "type": (0, 5)}
+
+#: getNumCardsReviewedByDay's result: [date, count] pairs
+REVIEWS_BY_DAY = JsonSchema({
+    "type": "array",
+    "items": {
+        "type": "array",
+        "prefixItems": [
+            {"type": "string", "format": "date",
+             "description": "the day, `YYYY-MM-DD`: the date it starts on"},
+            {"type": "integer", "minimum": 1, "description": "the number of reviews that day"},
+        ],
+        "minItems": 2,
+        "maxItems": 2,
+    },
+})
+#: what each number of a review-log entry is (cardReviews, getReviewsOfCards)
+_REVLOG_MEANINGS = {
+    "id": "the review's time, in milliseconds since 1970 (unique in the log)",
+    "cid": "the card's id",
+    "usn": "the update sequence number, for syncing (-1: not synced yet)",
+    "ease": "the button: 1 Again, 2 Hard, 3 Good, 4 Easy; 0 for manual rescheduling",
+    "ivl": "the interval after the review: negative in seconds, positive in days",
+    "lastIvl": "the interval before the review, as `ivl`",
+    "factor": "the ease after the review, in permille",
+    "time": "the time taken, in milliseconds",
+    "type": "0 learning, 1 review, 2 relearning, 3 filtered, 4 manual, 5 rescheduled",
+}
+#: cardReviews' result: review-log entries, each the numbers of REVLOG_COLUMNS
+REVLOG_ROWS = JsonSchema({
+    "type": "array",
+    "items": {
+        "type": "array",
+        "prefixItems": [{"type": "integer", "description": f"{column}: {_REVLOG_MEANINGS[column]}"}
+                        for column in REVLOG_COLUMNS],
+        "minItems": len(REVLOG_COLUMNS),
+        "maxItems": len(REVLOG_COLUMNS),
+    },
+})
+
+
+class ReviewLogEntry(TypedDict):
+    id: int
+    usn: int
+    ease: int
+    ivl: int
+    lastIvl: int
+    factor: int
+    time: int
+    type: int
+
+
+ReviewLogEntry.__doc__ = "One review of a card, from Anki's review log.\n\n" + "\n".join(
+    f"{key}: {_REVLOG_MEANINGS[key]}." for key in ReviewLogEntry.__annotations__)
 
 
 class StatsActions:
@@ -37,7 +90,7 @@ class StatsActions:
         return col.db.scalar(f"select count() from revlog where id > ? and {NOT_MANUAL}", start_ms)
 
     @action()
-    def getNumCardsReviewedByDay(self) -> List[List[Any]]:
+    def getNumCardsReviewedByDay(self) -> Annotated[List[List[Any]], REVIEWS_BY_DAY]:
         """The number of reviews on each day with reviews, newest first, as `[date, count]` pairs.
 
         A day runs from the collection's day cutoff to the next one and is named by the date it starts on, so reviews after midnight but before the cutoff count for the day before, as in Anki's statistics.
@@ -73,7 +126,7 @@ class StatsActions:
         return stats.report()
 
     @action()
-    def cardReviews(self, deck: str, startID: int) -> List[List[int]]:
+    def cardReviews(self, deck: str, startID: int) -> Annotated[List[List[int]], REVLOG_ROWS]:
         """The review-log entries of a deck's cards after a given entry, oldest first.
 
         Each entry is `[id, cardId, usn, ease, ivl, lastIvl, factor, time, type]`: `id` is the review's time in milliseconds since 1970, `ease` the button (0 for manual rescheduling), `ivl`/`lastIvl` intervals (negative: seconds, positive: days), `factor` the ease in permille, `time` the milliseconds taken and `type` 0 learning, 1 review, 2 relearning, 3 filtered, 4 manual.  Cards count for their home deck (also while in a filtered deck), not for its subdecks.  A deck that does not exist has no reviews.
@@ -94,7 +147,7 @@ class StatsActions:
         )
 
     @action()
-    def getReviewsOfCards(self, cards: List[int]) -> Dict[str, List[Dict[str, int]]]:
+    def getReviewsOfCards(self, cards: List[int]) -> Dict[str, List[ReviewLogEntry]]:
         """Each card's review-log entries, oldest first, keyed by card id.
 
         Every requested id is a key; a card without reviews (or an id that is no card) has `[]`.  The fields are those of cardReviews.

@@ -150,7 +150,9 @@ def test_cards_info_fsrs_memory_state(api, anki):
 s = mw.col.card_stats_data({cid})
 result = [s.memory_state.stability, s.memory_state.difficulty, s.fsrs_retrievability]
 """)
-        assert [info["stability"], info["difficulty"], info["retrievability"]] == expected
+        assert [info["stability"], info["difficulty"]] == expected[:2]
+        # (retrievability falls as time passes: read a moment later, it may be a hair lower)
+        assert info["retrievability"] == pytest.approx(expected[2], abs=1e-4)
         assert info["stability"] > 0 and 1 <= info["difficulty"] <= 10
         assert 0 < info["retrievability"] <= 1
         assert (new["stability"], new["difficulty"], new["retrievability"]) == (None, None, None)

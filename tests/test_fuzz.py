@@ -110,8 +110,17 @@ def odd_objects(ids):
     ]
 
 
+def validated(hint: Any) -> Any:
+    """The type validation checks: an Annotated hint's base type (its shape
+    is for the JSON Schema only)."""
+    while typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
+    return hint
+
+
 def fuzz_values(hint: Any, ids: Dict[str, int]) -> List[Any]:
     """Values of the right type that are odd, for one parameter."""
+    hint = validated(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Union:
@@ -128,7 +137,7 @@ def fuzz_values(hint: Any, ids: Dict[str, int]) -> List[Any]:
     if hint is float:
         return [0, -1, 1e308, -1e308, 2 ** 70]
     if origin in (list, List):
-        item = args[0] if args else Any
+        item = validated(args[0]) if args else Any
         singles = fuzz_values(item, ids)
         out = [[], [v for v in singles[:20]], singles[-3:] * 2]
         if item is int:
@@ -147,6 +156,7 @@ def fuzz_values(hint: Any, ids: Dict[str, int]) -> List[Any]:
 
 def base_value(hint: Any) -> Any:
     """A value of the declared type that names nothing real."""
+    hint = validated(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Union:

@@ -13,11 +13,10 @@ from openapi_spec_validator import validate
 from harness import ApiClient, check_reply, load_addon_package, result_validator
 
 #: actions whose params or result are free-form where the reference's are:
-#: JSON Schemas (apiReflect), Anki's own JSON for deck options and note
-#: types, and multi's sub-actions
-FREE_FORM_RESULTS = {"apiReflect", "findModelsById", "findModelsByName", "getDeckConfig",
-                     "createModel"}
-FREE_FORM_PARAMS = {"multi", "saveDeckConfig"}
+#: JSON Schemas (apiReflect), Anki's own JSON for note types, and the
+#: params of multi's sub-actions
+FREE_FORM_RESULTS = {"apiReflect", "findModelsById", "findModelsByName", "createModel"}
+FREE_FORM_PARAMS = {"multi"}
 
 
 def specs():
