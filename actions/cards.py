@@ -331,7 +331,7 @@ class CardActions:
         return [intervals(cid) for cid in cards]
 
     # -- changing cards --------------------------------------------------------
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def suspend(self, cards: List[int]) -> bool:
         """Suspend cards; `false` if every one of them was suspended already.
 
@@ -346,7 +346,7 @@ class CardActions:
         self.col.sched.suspend_cards(todo)
         return True
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def unsuspend(self, cards: List[int]) -> bool:
         """Unsuspend cards; `true` if at least one of them was suspended, else `false`.
 
@@ -361,7 +361,7 @@ class CardActions:
         self.col.sched.unsuspend_cards(todo)
         return True
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def setEaseFactors(self, cards: List[int], easeFactors: List[int]) -> List[bool]:
         """Set the ease factor of each card (permille: 2500 is 250%).
 
@@ -388,7 +388,7 @@ class CardActions:
             col.update_cards(list(changed.values()))
         return [cid in rows for cid in cards]
 
-    @action(write=True)
+    @action(destructive=True, idempotent=True)
     def setSpecificValueOfCard(
         self,
         card: int,
@@ -435,7 +435,7 @@ class CardActions:
         return [True]
 
     # -- scheduling ---------------------------------------------------------------
-    @action(write=True)
+    @action(destructive=True, idempotent=True)
     def forgetCards(self, cards: List[int]) -> None:
         """Reset cards to new, as Anki's Forget does (keeping reps and lapses; a card's old new-queue position is restored when it had one).
 
@@ -447,7 +447,7 @@ class CardActions:
         if ids:
             self.col.sched.schedule_cards_as_new(ids, restore_position=True, reset_counts=False)
 
-    @action(write=True)
+    @action(destructive=True)
     def relearnCards(self, cards: List[int]) -> None:
         """Put cards into relearning, due now, with their deck's relearning steps ahead.
 

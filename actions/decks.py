@@ -357,7 +357,7 @@ class DeckActions:
             result.setdefault(names.get(did, str(did)), []).append(cid)
         return result
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def createDeck(self, deck: str) -> int:
         """Create a deck (and its missing parents); an existing deck is kept as is.
 
@@ -377,7 +377,7 @@ class DeckActions:
         except FilteredDeckError as e:
             raise ActionError(f"createDeck: {e}") from None
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def changeDeck(self, cards: List[int], deck: str) -> None:
         """Move cards to a deck, creating the deck if it does not exist yet.
 
@@ -395,7 +395,7 @@ class DeckActions:
             self.col.set_deck(found, did)
         return None
 
-    @action(write=True)
+    @action(destructive=True, idempotent=True)
     def deleteDecks(self, decks: List[str], cardsToo: bool = False) -> None:
         """Delete decks and their subdecks.
 
@@ -479,7 +479,7 @@ class DeckActions:
         """
         return self._deck_dict(deck).get("desc", "") or ""
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def setDeckDescription(self, deck: str, description: str) -> bool:
         """Set the description shown on the deck's overview screen.
 
@@ -558,7 +558,7 @@ class DeckActions:
             return False
         return self.col.decks.config_dict_for_deck_id(did)
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def saveDeckConfig(self, config: Annotated[Dict[str, Any], DeckOptionsChanges]) -> bool:
         """Save an options group (as getDeckConfig gives it); `false` if its `id` is no group.
 
@@ -588,7 +588,7 @@ class DeckActions:
             self.col.decks.update_config(merged)
         return True
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def setDeckConfigId(self, decks: List[str], configId: Union[int, str]) -> bool:
         """Give decks the options group `configId`.
 
@@ -640,7 +640,7 @@ class DeckActions:
         added = set(compat.deck_config_protos(self.col)) - set(protos)
         return added.pop()
 
-    @action(write=True)
+    @action(destructive=True)
     def removeDeckConfigId(self, configId: Union[int, str]) -> bool:
         """Remove an options group; decks that used it get the Default group.
 

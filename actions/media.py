@@ -27,7 +27,7 @@ from .media_store import (
 
 
 class MediaActions:
-    @action()
+    @action(write=True, idempotent=True)
     def storeMediaFile(
         self,
         filename: str,
@@ -121,7 +121,7 @@ class MediaActions:
         """
         return os.path.abspath(self.col.media.dir())
 
-    @action()
+    @action(destructive=True, idempotent=True)
     def deleteMediaFile(self, filename: str) -> None:
         """Move a media file to Anki's media trash (a missing file is no error).
 

@@ -454,7 +454,7 @@ class ModelActions:
             raise _template_error(notetype, e) from None
         return models.get(mid)
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def updateModelTemplates(self, model: Annotated[Dict[str, Any], ModelTemplatesChange]) -> None:
         """Change card templates of a note type; only the given templates and sides change.
 
@@ -482,7 +482,7 @@ class ModelActions:
         self._save(notetype)
         return None
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def updateModelStyling(self, model: Annotated[Dict[str, Any], ModelStylingChange]) -> None:
         """Set the CSS of a note type.
 
@@ -497,7 +497,7 @@ class ModelActions:
         self._save(notetype)
         return None
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def findAndReplaceInModels(
         self,
         model: Optional[Annotated[Dict[str, Any], FindAndReplace]] = None,
@@ -600,7 +600,7 @@ class ModelActions:
         self._save(notetype)
         return None
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def modelTemplateReposition(self, modelName: str, templateName: str, index: int) -> None:
         """Move a card template of a note type to position `index` (0 is first).
 
@@ -616,7 +616,7 @@ class ModelActions:
         self._save(notetype)
         return None
 
-    @action(write=True)
+    @action(destructive=True)
     def modelTemplateRemove(self, modelName: str, templateName: str) -> None:
         """Remove a card template from a note type, and the cards made from it.
 
@@ -680,7 +680,7 @@ class ModelActions:
         self._save(notetype)
         return None
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def modelFieldReposition(self, modelName: str, fieldName: str, index: int) -> None:
         """Move a field of a note type to position `index` (0 is first).
 
@@ -697,7 +697,7 @@ class ModelActions:
         self._save(notetype)
         return None
 
-    @action(write=True)
+    @action(destructive=True)
     def modelFieldRemove(self, modelName: str, fieldName: str) -> None:
         """Remove a field from a note type, and its content from every note.
 
@@ -716,7 +716,7 @@ class ModelActions:
         self._save(notetype)
         return None
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def modelFieldSetFont(self, modelName: str, fieldName: str, font: str) -> None:
         """Set the font the editor shows a field in.
 
@@ -733,7 +733,7 @@ class ModelActions:
         self._save(notetype)
         return None
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def modelFieldSetFontSize(self, modelName: str, fieldName: str, fontSize: int) -> None:
         """Set the font size the editor shows a field in.
 
@@ -750,7 +750,7 @@ class ModelActions:
         self._save(notetype)
         return None
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def modelFieldSetDescription(self, modelName: str, fieldName: str, description: str) -> bool:
         """Set a field's description (shown in the editor while the field is empty).
 

@@ -310,7 +310,7 @@ class NoteActions:
         return [_detail(p) for p in self._can_add(notes, "canAddNotesWithErrorDetail")]
 
     # -- updating ----------------------------------------------------------------
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def updateNoteFields(self, note: Annotated[Dict[str, Any], NoteFieldsUpdate]) -> None:
         """Change fields of an existing note; the result is always `null`.
 
@@ -327,7 +327,7 @@ class NoteActions:
             raise ActionError("updateNoteFields: note.fields is required (an object)")
         return self._update_note(note, "updateNoteFields", tags=False)
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def updateNote(self, note: Annotated[Dict[str, Any], NoteUpdate]) -> None:
         """Change the fields and/or the tags of an existing note.
 
@@ -384,7 +384,7 @@ class NoteActions:
 
         return Offload(fetch, reload_and_apply, large=only_base64_to_fetch([checked]))
 
-    @action(write=True)
+    @action(destructive=True)
     def updateNoteModel(self, note: Annotated[Dict[str, Any], NoteModelChange]) -> None:
         """Change the note type of a note, then set its fields and tags.
 
@@ -428,7 +428,7 @@ class NoteActions:
         col.update_note(anki_note)
 
     # -- tags ----------------------------------------------------------------------
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def updateNoteTags(self, note: int, tags: Union[str, List[str]]) -> None:
         """Replace all tags of a note.
 
@@ -451,7 +451,7 @@ class NoteActions:
         """
         return list(_get_note(self.col, note).tags)
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def addTags(self, notes: List[int], tags: Union[str, List[str]], add: bool = True) -> None:
         """Add tags to notes.
 
@@ -467,7 +467,7 @@ class NoteActions:
         else:
             self.col.tags.bulk_remove(unique(notes), text)
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def removeTags(self, notes: List[int], tags: Union[str, List[str]]) -> None:
         """Remove tags from notes.
 
@@ -486,7 +486,7 @@ class NoteActions:
         """
         return list(self.col.tags.all())
 
-    @action(write=True)
+    @action(destructive=True, idempotent=True)
     def clearUnusedTags(self) -> None:
         """Forget tags that no note uses any more (as Anki's Check Database does).
 
@@ -494,7 +494,7 @@ class NoteActions:
         """
         self.col.tags.clear_unused_tags()
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def replaceTags(self, notes: List[int], tag_to_replace: str, replace_with_tag: str) -> None:
         """Replace one tag by another on the given notes (the tag matches in any case).
 
@@ -507,7 +507,7 @@ class NoteActions:
         if notes:
             _replace_tag(self.col, unique(notes), tag_to_replace, replace_with_tag)
 
-    @action(write=True)
+    @action(write=True, idempotent=True)
     def replaceTagsInAllNotes(self, tag_to_replace: str, replace_with_tag: str) -> None:
         """Replace one tag by another on every note (the tag matches in any case).
 
@@ -562,7 +562,7 @@ class NoteActions:
         return note_mod_times(self.col, notes)
 
     # -- deleting ------------------------------------------------------------------
-    @action(write=True)
+    @action(destructive=True, idempotent=True)
     def deleteNotes(self, notes: List[int]) -> None:
         """Delete notes and all their cards.
 
@@ -573,7 +573,7 @@ class NoteActions:
         if notes:
             self.col.remove_notes(notes)
 
-    @action(write=True)
+    @action(destructive=True, idempotent=True)
     def removeEmptyNotes(self) -> None:
         """Delete the notes whose fields are all empty (note types are kept).
 

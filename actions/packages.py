@@ -30,7 +30,7 @@ class PackageActions:
             raise ActionError(f"{action}: {path} is not allowed: {why}")
         return full
 
-    @action()
+    @action(destructive=True, idempotent=True)
     def exportPackage(self, deck: str, path: str, includeSched: bool = False) -> bool:
         """Export deck `deck` (with its subdecks and their media) as an .apkg file; `false` if there is no such deck.
 
