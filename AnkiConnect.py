@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .actions.cards import CardActions
@@ -26,6 +27,7 @@ from .actions.models import ModelActions
 from .actions.notes import NoteActions
 from .actions.packages import PackageActions
 from .actions.stats import StatsActions
+from .events import changed_types
 from .util import (
     ActionError,
     ActionSpec,
@@ -98,10 +100,11 @@ class AnkiConnect(
         try:
             version = _version_of(request)
             spec, kwargs = self._bind(name, request, version, context)
-            outcome = self._step(spec, getattr(self, spec.method_name), **kwargs)
+            run = _Run(spec, version, context, kwargs)
+            outcome = self._step(run, getattr(self, spec.method_name), **kwargs)
         except Exception as e:
             return self._failure(name, e, context)
-        return self._shaped(spec, version, context, outcome)
+        return self._shaped(run, outcome)
 
     def finish(self, outcome: Any) -> Any:
         """On an HTTP worker: carry an Offload through to its result, running
@@ -161,32 +164,45 @@ class AnkiConnect(
             raise ActionError(f"{name} needs the Anki desktop app", "needs_anki_desktop")
         return spec, kwargs
 
-    def _step(self, spec: ActionSpec, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def _step(self, run: "_Run", fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one part of an action on the collection's thread; each part of
-        a write action is an undo step of its own."""
+        a write action is an undo step of its own, and what it changed is
+        recorded as events (source `api`)."""
+        spec = run.spec
         if not spec.write:
             return fn(*args, **kwargs)
-        with self.host.undo_step(f"AnkiConnect: {spec.name}"):
-            return fn(*args, **kwargs)
+        with self.host.api_step(f"AnkiConnect: {spec.name}") as step:
+            outcome = fn(*args, **kwargs)
+        if step.changed:
+            run.changed = True
+            covered = {e.type for e in spec.emits}
+            if covered & {"notes.added", "notes.deleted"}:
+                covered.add("notes.updated")  # (adding or deleting notes changes notes)
+            for kind in changed_types(step.changes):
+                if kind not in covered:
+                    self.host.events.record(kind, source=run.source)
+        return outcome
 
-    def _shaped(self, spec: ActionSpec, version: int, context: RequestContext,
-                outcome: Any) -> Any:
+    def _shaped(self, run: "_Run", outcome: Any) -> Any:
         """The reply for an action's outcome (an Offload of it, if it offloads)."""
+        spec, version, context = run.spec, run.version, run.context
         if isinstance(outcome, Partial):
+            self._record_emits(run, outcome.result)
             if not context.detailed:
-                return self._shaped(spec, version, context, outcome.result)
+                return outcome.result if version <= 4 else _reply(outcome.result, None)
             reply = _reply(outcome.result, None)
             if outcome.failures:
                 reply["errorDetail"] = {"code": "some_items_failed", "action": spec.name,
                                         "items": outcome.failures}
             return reply
         if not isinstance(outcome, Offload):
+            self._record_emits(run, outcome)
             return outcome if version <= 4 else _reply(outcome, None)
         work, then = outcome.work, outcome.then
         if then is None:
             def work_shaped() -> Any:
                 try:
-                    return self._shaped(spec, version, context, work())
+                    return self._shaped(run, work())
                 except Exception as e:
                     return self._failure(spec.name, e, context)
 
@@ -203,11 +219,21 @@ class AnkiConnect(
             try:
                 if not ok:
                     raise value
-                return self._shaped(spec, version, context, self._step(spec, then, value))
+                return self._shaped(run, self._step(run, then, value))
             except Exception as e:
                 return self._failure(spec.name, e, context)
 
         return Offload(work_caught, then_shaped, outcome.large)
+
+    def _record_emits(self, run: "_Run", result: Any) -> None:
+        """The events a write declares, with the ids it knows, once it is done."""
+        for emit in run.spec.emits:
+            if not (run.changed or emit.type.startswith("media.")):
+                continue  # (it changed nothing in the collection)
+            ids = _ids_at(result if emit.ids == "result" else run.params, emit.ids)
+            if ids:
+                extra = {"reason": emit.reason} if emit.reason else {}
+                self.host.events.record(emit.type, ids, run.source, **extra)
 
     def _failure(self, name: Any, error: Exception, context: RequestContext) -> Dict[str, Any]:
         """The reply for a failed request; with `errorDetail` where the
@@ -236,6 +262,38 @@ class AnkiConnect(
         # Compared as hashes, so the time taken tells nothing of the key's
         # content nor of its length.
         return isinstance(key, str) and hmac.compare_digest(_digest(key), _digest(str(expected)))
+
+@dataclass
+class _Run:
+    """One request being answered: what its parts and events need."""
+
+    spec: ActionSpec
+    version: int
+    context: RequestContext
+    params: Dict[str, Any]
+    changed: bool = False  # a part of it changed the collection
+
+    @property
+    def source(self) -> Dict[str, Any]:
+        return {"kind": "api", "action": self.spec.name}
+
+
+def _ids_at(value: Any, path: str) -> List[Any]:
+    """The ids (numbers) or names at `path` in a result or in the params:
+    "result" is the value itself; "note.id" goes into a key, and through
+    lists ("answers.cardId")."""
+    found = [value]
+    for key in ([] if path == "result" else path.split(".")):
+        found = [item.get(key) for item in _flat(found) if isinstance(item, dict)]
+    return [v for v in _flat(found) if isinstance(v, (int, str)) and not isinstance(v, bool)]
+
+
+def _flat(values: List[Any]) -> List[Any]:
+    out: List[Any] = []
+    for v in values:
+        out.extend(v if isinstance(v, list) else [v])
+    return out
+
 
 def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()

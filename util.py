@@ -15,7 +15,7 @@ import inspect
 import threading
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 API_VERSION = 6
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
@@ -200,6 +200,18 @@ GROUPS = {"misc": "Miscellaneous", "packages": "Miscellaneous", "decks": "Decks"
           "stats": "Statistics", "gui": "Graphical"}
 
 
+@dataclass(frozen=True)
+class Emits:
+    """An event a write action records when it is done (events.py): its
+    `type`, where its ids are (`"result"`, or a parameter's path such as
+    `"notes"`, `"note.id"`, `"answers.cardId"`) and, for `cards.changed`,
+    the `reason` (reviewed, suspended, moved, rescheduled, ...)."""
+
+    type: str
+    ids: str = ""
+    reason: str = ""
+
+
 @dataclass
 class ActionSpec:
     """What the dispatcher knows about one action."""
@@ -209,6 +221,7 @@ class ActionSpec:
     write: bool = False  # changes the collection (or its media): one undo step
     destructive: bool = False  # a write that deletes or resets (notes, decks, learning)
     idempotent: bool = False  # a write that, repeated, changes nothing more
+    emits: Tuple["Emits", ...] = ()  # events it records, with their ids (events.py)
     gui: bool = False  # needs Anki's main window
     anywhere: bool = False  # touches nothing: runs on whichever thread asks
     versions: Optional[range] = None  # API versions it exists in; None: all
@@ -241,6 +254,7 @@ def action(
     write: bool = False,
     destructive: bool = False,
     idempotent: bool = False,
+    emits: Any = (),
     gui: bool = False,
     anywhere: bool = False,
     versions: Optional[range] = None,
@@ -256,6 +270,8 @@ def action(
                  type fields, learning progress, files): MCP offers it only
                  behind its own switch.
     idempotent:  a write that, made twice, changes nothing more the second time.
+    emits:       the events (Emits, or a tuple of them) a write records with
+                 the ids it knows; other changes are reported by kind alone.
     gui:         the action needs Anki's windows (fails clearly when headless).
     anywhere:    the action touches neither the collection nor Anki (e.g.
                  `version`): it runs on the HTTP worker, with no hop.
@@ -273,6 +289,7 @@ def action(
             write=write or destructive,
             destructive=destructive,
             idempotent=idempotent,
+            emits=(emits,) if isinstance(emits, Emits) else tuple(emits),
             gui=gui,
             anywhere=anywhere,
             versions=versions,

@@ -145,12 +145,13 @@ class ApiApp:
         self.redact = redact
         self.configure(settings)
         self._log_lock = threading.Lock()
+        from .events import EventsSurface
         from .mcp_tools import McpSurface
         from .rest import RestSurface
 
         #: the surfaces besides POST /, by path: an exact path, or a prefix ending in /
         self.surfaces: Dict[str, Callable[..., List[bytes]]] = {}
-        for surface in (RestSurface(self), McpSurface(self)):
+        for surface in (RestSurface(self), McpSurface(self), EventsSurface(self)):
             surface.register(self.surfaces)
 
     def configure(self, settings: ServerSettings) -> None:
@@ -495,6 +496,11 @@ class WebServer:
             connection_limit=400,
             recv_bytes=65536,
         )
+        # each reader of /events (or getEvents) waiting holds a thread: keep
+        # that many more, so that requests never wait for a free one
+        dispatcher = self._server.task_dispatcher
+        self.app.connect.host.events.on_waiters = \
+            lambda waiting: dispatcher.set_thread_count(self.THREADS + waiting)
         self._thread = threading.Thread(
             target=self._serve, name="AnkiConnect HTTP", daemon=True
         )

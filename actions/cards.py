@@ -16,7 +16,7 @@ from typing import Annotated, Any, Dict, List, Literal, Optional, TypedDict, Uni
 from anki.errors import DBError, SearchError
 
 from .. import compat
-from ..util import ActionError, JsonSchema, action, open_shape
+from ..util import ActionError, Emits, JsonSchema, action, open_shape
 from .card_data import (CardInfoBuilder, card_not_found, card_rows, required_card_rows,
                         revlog_by_card)
 from .sql_ids import unique
@@ -331,7 +331,7 @@ class CardActions:
         return [intervals(cid) for cid in cards]
 
     # -- changing cards --------------------------------------------------------
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("cards.changed", "cards", "suspended"))
     def suspend(self, cards: List[int]) -> bool:
         """Suspend cards; `false` if every one of them was suspended already.
 
@@ -346,7 +346,7 @@ class CardActions:
         self.col.sched.suspend_cards(todo)
         return True
 
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("cards.changed", "cards", "unsuspended"))
     def unsuspend(self, cards: List[int]) -> bool:
         """Unsuspend cards; `true` if at least one of them was suspended, else `false`.
 
@@ -361,7 +361,7 @@ class CardActions:
         self.col.sched.unsuspend_cards(todo)
         return True
 
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("cards.changed", "cards", "edited"))
     def setEaseFactors(self, cards: List[int], easeFactors: List[int]) -> List[bool]:
         """Set the ease factor of each card (permille: 2500 is 250%).
 
@@ -388,7 +388,7 @@ class CardActions:
             col.update_cards(list(changed.values()))
         return [cid in rows for cid in cards]
 
-    @action(destructive=True, idempotent=True)
+    @action(destructive=True, idempotent=True, emits=Emits("cards.changed", "card", "edited"))
     def setSpecificValueOfCard(
         self,
         card: int,
@@ -435,7 +435,7 @@ class CardActions:
         return [True]
 
     # -- scheduling ---------------------------------------------------------------
-    @action(destructive=True, idempotent=True)
+    @action(destructive=True, idempotent=True, emits=Emits("cards.changed", "cards", "forgotten"))
     def forgetCards(self, cards: List[int]) -> None:
         """Reset cards to new, as Anki's Forget does (keeping reps and lapses; a card's old new-queue position is restored when it had one).
 
@@ -447,7 +447,7 @@ class CardActions:
         if ids:
             self.col.sched.schedule_cards_as_new(ids, restore_position=True, reset_counts=False)
 
-    @action(destructive=True)
+    @action(destructive=True, emits=Emits("cards.changed", "cards", "rescheduled"))
     def relearnCards(self, cards: List[int]) -> None:
         """Put cards into relearning, due now, with their deck's relearning steps ahead.
 
@@ -477,7 +477,7 @@ class CardActions:
         if changed:
             col.update_cards(changed)
 
-    @action(write=True)
+    @action(write=True, emits=Emits("cards.changed", "answers.cardId", "reviewed"))
     def answerCards(self, answers: List[Annotated[Dict[str, int], CardAnswer]]) -> List[bool]:
         """Answer cards, as if in the reviewer; one boolean per answer, `false` for an id that is no card.
 
@@ -499,7 +499,7 @@ class CardActions:
             results.append(True)
         return results
 
-    @action(write=True)
+    @action(write=True, emits=Emits("cards.changed", "cards", "rescheduled"))
     def setDueDate(self, cards: List[int], days: str) -> bool:
         """Make cards review cards due on a given day, as the Browser's Set Due Date does.
 

@@ -11,7 +11,7 @@ from anki.errors import FilteredDeckError
 from anki.utils import ids2str
 
 from .. import compat
-from ..util import ActionError, action, open_shape
+from ..util import ActionError, Emits, action, open_shape
 from .deck_config import apply_legacy_changes, config_id, deep_merge, is_int
 
 DEFAULT_DECK_ID = 1
@@ -357,7 +357,7 @@ class DeckActions:
             result.setdefault(names.get(did, str(did)), []).append(cid)
         return result
 
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("decks.changed", "result"))
     def createDeck(self, deck: str) -> int:
         """Create a deck (and its missing parents); an existing deck is kept as is.
 
@@ -377,7 +377,7 @@ class DeckActions:
         except FilteredDeckError as e:
             raise ActionError(f"createDeck: {e}") from None
 
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("cards.changed", "cards", "moved"))
     def changeDeck(self, cards: List[int], deck: str) -> None:
         """Move cards to a deck, creating the deck if it does not exist yet.
 
@@ -395,7 +395,7 @@ class DeckActions:
             self.col.set_deck(found, did)
         return None
 
-    @action(destructive=True, idempotent=True)
+    @action(destructive=True, idempotent=True, emits=Emits("decks.changed", "decks"))
     def deleteDecks(self, decks: List[str], cardsToo: bool = False) -> None:
         """Delete decks and their subdecks.
 

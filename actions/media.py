@@ -12,7 +12,7 @@ import fnmatch
 import os
 from typing import List, Optional, Union
 
-from ..util import ActionError, Offload, action
+from ..util import ActionError, Emits, Offload, action
 from .media_names import checked_media_name, media_file_path, refuse_links_out
 from .media_paths import PrivateFiles
 from .media_store import (
@@ -27,7 +27,7 @@ from .media_store import (
 
 
 class MediaActions:
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("media.added", "result"))
     def storeMediaFile(
         self,
         filename: str,
@@ -121,7 +121,7 @@ class MediaActions:
         """
         return os.path.abspath(self.col.media.dir())
 
-    @action(destructive=True, idempotent=True)
+    @action(destructive=True, idempotent=True, emits=Emits("media.deleted", "filename"))
     def deleteMediaFile(self, filename: str) -> None:
         """Move a media file to Anki's media trash (a missing file is no error).
 

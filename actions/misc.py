@@ -85,6 +85,32 @@ class ReflectResult(_ReflectRequired, total=False):
     schemas: Dict[str, ActionSchemas]
 
 
+class _EventRequired(TypedDict):
+    id: int
+    type: str
+    ids: List[int]
+    source: Dict[str, str]
+    time: float
+
+
+class Event(_EventRequired, total=False):
+    """Something that changed.
+
+    id: increasing with each event (ask for the events after it next time).
+    type: notes.added, notes.updated, notes.deleted, cards.changed, decks.changed, models.changed, tags.changed, media.added, media.deleted, sync.finished, profile.opened, profile.closed; or `reset`: events were missed (the ring of recent events no longer reaches back that far, or the server restarted), reload what you show.
+    ids: the ids of the notes, cards or decks it is about, where they are known (a change in Anki's own windows often says only its kind: then `[]`).
+    names: the names it is about (media files, decks, profiles), where there are.
+    source: `{"kind": "api", "action": "addNote"}` for a change made through this API, `{"kind": "anki"}` for one made in Anki's windows or by other add-ons.
+    time: when, in seconds since 1970.
+    reason: for cards.changed: reviewed, suspended, unsuspended, moved, rescheduled, forgotten or edited.
+    ease: for a card reviewed in Anki: the answer button (1 Again to 4 Easy).
+    """
+
+    names: List[str]
+    reason: str
+    ease: int
+
+
 class MiscActions:
     @action(anywhere=True)
     def version(self) -> int:
@@ -192,6 +218,40 @@ class MiscActions:
             result["scopes"].append("schemas")
             result["schemas"] = {name: action_schemas(self.actions[name]) for name in offered}
         return result
+
+    @action(anywhere=True)
+    def getEvents(self, since: int = 0, timeout: float = 0,
+                  types: Optional[List[str]] = None) -> List[Event]:
+        """The changes after event `since`, waiting up to `timeout` seconds for the first one (long polling).
+
+        For clients that cannot read `GET /events` (Server-Sent Events).
+        Call it again with the last event's `id` as `since`: each call
+        answers as soon as there is something new, or with `[]` after
+        `timeout`.  A `reset` event first says that events were missed
+        (reload what you show).
+
+        since: the id of the last event seen (0: every recent event).
+        timeout: how long to wait for a first event, in seconds, at most 30 (0: answer at once).
+        types: only these types, e.g. `["notes.added", "cards.changed"]`.
+
+        Example: {"since": 41, "timeout": 10} -> [{"id": 42, "type": "notes.added", "ids": [1496198395707], "source": {"kind": "api", "action": "addNote"}, "time": 1764773102.25}]
+        """
+        from ..events import MAX_POLL_SECONDS, TYPES, TooManyReaders
+
+        unknown = [t for t in types or () if t not in TYPES]
+        if unknown:
+            raise ActionError(f"getEvents: unknown event types: {', '.join(unknown)} "
+                              f"(known: {', '.join(TYPES)})", "invalid_params", param="types")
+        log = self.host.events
+
+        def wait() -> Any:
+            try:
+                return log.wait(since, min(max(timeout, 0.0), MAX_POLL_SECONDS), types)
+            except TooManyReaders:
+                raise ActionError("getEvents: too many readers are waiting; try again",
+                                  "unavailable") from None
+
+        return Offload(wait)
 
     @action()
     def getProfiles(self) -> List[str]:

@@ -14,7 +14,7 @@ import re
 from typing import Annotated, Any, Dict, List, Optional, TypedDict, Union
 
 from .. import compat
-from ..util import ActionError, Offload, Partial, Refusal, action, and_then, open_shape
+from ..util import ActionError, Emits, Offload, Partial, Refusal, action, and_then, open_shape
 from .field_search import find_notes
 from .note_builder import (
     MediaEntries,
@@ -123,7 +123,7 @@ class NoteModelChange(_NoteModelChangeRequired, total=False):
 
 class NoteActions:
     # -- adding ------------------------------------------------------------------
-    @action(write=True)
+    @action(write=True, emits=Emits("notes.added", "result"))
     def addNote(self, note: NewNote) -> int:
         """Create a note; returns its id.
 
@@ -148,7 +148,7 @@ class NoteActions:
 
         return and_then(self._add_notes([note], "addNote"), first)
 
-    @action(write=True)
+    @action(write=True, emits=Emits("notes.added", "result"))
     def addNotes(self, notes: List[NewNote]) -> List[Optional[int]]:
         """Create several notes; returns their ids, `null` for each that could not be added.
 
@@ -310,7 +310,7 @@ class NoteActions:
         return [_detail(p) for p in self._can_add(notes, "canAddNotesWithErrorDetail")]
 
     # -- updating ----------------------------------------------------------------
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("notes.updated", "note.id"))
     def updateNoteFields(self, note: Annotated[Dict[str, Any], NoteFieldsUpdate]) -> None:
         """Change fields of an existing note; the result is always `null`.
 
@@ -327,7 +327,7 @@ class NoteActions:
             raise ActionError("updateNoteFields: note.fields is required (an object)")
         return self._update_note(note, "updateNoteFields", tags=False)
 
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("notes.updated", "note.id"))
     def updateNote(self, note: Annotated[Dict[str, Any], NoteUpdate]) -> None:
         """Change the fields and/or the tags of an existing note.
 
@@ -384,7 +384,7 @@ class NoteActions:
 
         return Offload(fetch, reload_and_apply, large=only_base64_to_fetch([checked]))
 
-    @action(destructive=True)
+    @action(destructive=True, emits=Emits("notes.updated", "note.id"))
     def updateNoteModel(self, note: Annotated[Dict[str, Any], NoteModelChange]) -> None:
         """Change the note type of a note, then set its fields and tags.
 
@@ -428,7 +428,7 @@ class NoteActions:
         col.update_note(anki_note)
 
     # -- tags ----------------------------------------------------------------------
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("notes.updated", "note"))
     def updateNoteTags(self, note: int, tags: Union[str, List[str]]) -> None:
         """Replace all tags of a note.
 
@@ -451,7 +451,7 @@ class NoteActions:
         """
         return list(_get_note(self.col, note).tags)
 
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("notes.updated", "notes"))
     def addTags(self, notes: List[int], tags: Union[str, List[str]], add: bool = True) -> None:
         """Add tags to notes.
 
@@ -467,7 +467,7 @@ class NoteActions:
         else:
             self.col.tags.bulk_remove(unique(notes), text)
 
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("notes.updated", "notes"))
     def removeTags(self, notes: List[int], tags: Union[str, List[str]]) -> None:
         """Remove tags from notes.
 
@@ -494,7 +494,7 @@ class NoteActions:
         """
         self.col.tags.clear_unused_tags()
 
-    @action(write=True, idempotent=True)
+    @action(write=True, idempotent=True, emits=Emits("notes.updated", "notes"))
     def replaceTags(self, notes: List[int], tag_to_replace: str, replace_with_tag: str) -> None:
         """Replace one tag by another on the given notes (the tag matches in any case).
 
@@ -562,7 +562,7 @@ class NoteActions:
         return note_mod_times(self.col, notes)
 
     # -- deleting ------------------------------------------------------------------
-    @action(destructive=True, idempotent=True)
+    @action(destructive=True, idempotent=True, emits=Emits("notes.deleted", "notes"))
     def deleteNotes(self, notes: List[int]) -> None:
         """Delete notes and all their cards.
 

@@ -28,7 +28,11 @@ class Host(abc.ABC):
     has_gui = False
 
     def __init__(self) -> None:
+        from ..events import EventLog
+
         self.log = logging.getLogger("ankiconnect")
+        #: what changed, for GET /events and getEvents (events.py)
+        self.events = EventLog()
 
     # -- threads -----------------------------------------------------------
     @abc.abstractmethod
@@ -95,9 +99,25 @@ class Host(abc.ABC):
         side wins when the two cannot be merged."""
 
     # -- undo -----------------------------------------------------------------
+    #: how many parts of API write actions run now (Anki's own hooks fire
+    #: inside them too: what they report is the API's, already recorded)
+    api_steps = 0
+
     @contextmanager
-    def undo_step(self, name: str) -> Iterator[None]:
-        """Make everything done inside one undo step called `name`.
+    def api_step(self, name: str) -> Iterator["StepChanges"]:
+        """One part of an API write action: an undo step (`undo_step`); what
+        Anki's hooks report meanwhile is not recorded as Anki's own change."""
+        self.api_steps += 1
+        try:
+            with self.undo_step(name) as step:
+                yield step
+        finally:
+            self.api_steps -= 1
+
+    @contextmanager
+    def undo_step(self, name: str) -> Iterator["StepChanges"]:
+        """Make everything done inside one undo step called `name`; yields
+        what it changed, known once the block is done.
 
         If the block raises, what it changed so far is undone, so a failed
         action leaves the collection as it was.  A step that changed nothing is
@@ -105,21 +125,24 @@ class Host(abc.ABC):
         """
         col = self.col
         step = col.add_custom_undo_entry(name)
+        record = StepChanges()
         try:
-            yield
+            yield record
         except BaseException:
             self._finish_failed_step(col, step, name)
             raise
         else:
-            self._finish_step(col, step, name)
+            self._finish_step(col, step, name, record)
         finally:
             compat.autosave(col)  # Anki before 23.10 leaves committing to us
 
-    def _finish_step(self, col: Any, step: int, name: str) -> None:
+    def _finish_step(self, col: Any, step: int, name: str, record: "StepChanges") -> None:
         changes = self._merge_undo(col, step, name)
         if changes is None:  # the action did something Anki cannot undo
+            record.changed = True
             self.after_write(everything_changed())
         elif _changed_anything(changes):
+            record.changes, record.changed = changes, True
             self.after_write(changes)
         else:
             self._drop_step(col, name)
@@ -144,6 +167,14 @@ class Host(abc.ABC):
     def _drop_step(col: Any, name: str) -> None:
         if col.undo_status().undo == name:
             col.undo()
+
+
+class StepChanges:
+    """What an undo step changed: `changes` (Anki's OpChanges; None when Anki
+    could not say, e.g. for something it cannot undo) and whether anything."""
+
+    changes: Any = None
+    changed: bool = False
 
 
 def _changed_anything(changes: Any) -> bool:

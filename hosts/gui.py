@@ -25,6 +25,7 @@ from aqt.qt import QMessageBox, QObject, Qt, QTimer, pyqtSignal
 
 from ..settings import effective_config
 from ..util import ActionError, Offload, wait_for
+from ..events import changed_types
 from . import CallResult, Host, merge_changes
 
 #: How long loadProfile and sync wait for Anki to finish, in seconds.
@@ -73,6 +74,8 @@ class AnkiHost(Host):
         self._gui_changes: Any = None
         self._gui_deadline = 0.0
         self._gui_timer: Any = None
+        self._announcing = False
+        self._listen_to_anki()
         self._config = effective_config(self._user_config())
         #: called with the user's config after the add-on changed it itself
         self.config_changed: Callable[[dict], Any] = self.reload_config
@@ -167,7 +170,11 @@ class AnkiHost(Host):
             return
         mw = self.mw
         mw.update_undo_actions()
-        gui_hooks.operation_did_execute(changes, None)
+        self._announcing = True  # (what the API changed is recorded already)
+        try:
+            gui_hooks.operation_did_execute(changes, None)
+        finally:
+            self._announcing = False
         if mw.col.op_made_changes(changes):
             gui_hooks.state_did_reset()
         # Anki redraws its deck list and deck overview only while the main
@@ -178,6 +185,42 @@ class AnkiHost(Host):
         if screen is not None and getattr(screen, "_refresh_needed", False):
             screen.refresh_if_needed()
             mw.fade_in_webview()
+
+    # -- Anki's own changes, as events ----------------------------------------
+    def _listen_to_anki(self) -> None:
+        """Record what changes in Anki's windows or by other add-ons (source
+        `anki`), from Anki's hooks; what an API action changes is recorded
+        by the dispatcher, so hooks that fire inside one are left out."""
+        from anki import hooks
+
+        def ours() -> bool:
+            return self.api_steps > 0 or self._announcing
+
+        def operation(changes: Any, handler: Any) -> None:
+            if not ours() and handler is not getattr(self.mw, "reviewer", None):
+                for kind in changed_types(changes):
+                    self.events.record(kind)
+
+        def deleted(col: Any, ids: Any) -> None:
+            if not ours():
+                self.events.record("notes.deleted", list(ids))
+
+        def added(note: Any) -> None:
+            if not ours():
+                self.events.record("notes.added", [note.id])
+
+        def answered(reviewer: Any, card: Any, ease: int) -> None:
+            self.events.record("cards.changed", [card.id], reason="reviewed", ease=ease)
+
+        gui_hooks.operation_did_execute.append(operation)
+        hooks.notes_will_be_deleted.append(deleted)
+        gui_hooks.add_cards_did_add_note.append(added)
+        gui_hooks.reviewer_did_answer_card.append(answered)
+        gui_hooks.sync_did_finish.append(lambda: self.events.record("sync.finished"))
+        gui_hooks.profile_did_open.append(
+            lambda: self.events.record("profile.opened", [self.mw.pm.name]))
+        gui_hooks.profile_will_close.append(
+            lambda: self.events.record("profile.closed", [self.mw.pm.name]))
 
     def refresh_gui(self) -> None:
         if self.mw.col is not None:

@@ -174,6 +174,7 @@ class HeadlessHost(Host):
                     auth = self._sync_auth
                     self.run_on_main(lambda: self._full_sync(auth, upload))
                 self._sync_media(self._sync_auth)
+                self.events.record("sync.finished", source={"kind": "api", "action": "sync"})
             except SyncError as e:
                 if e.kind is SyncErrorKind.AUTH:
                     self._sync_auth = None
