@@ -2,7 +2,7 @@
 # up themselves on a fresh machine (see scripts/setup.sh).
 PY := .venv/bin/python
 
-.PHONY: run test test-qt5 setup bench docs package clean
+.PHONY: run test test-qt5 fuzz setup bench docs package clean
 
 setup:
 	@scripts/setup.sh
@@ -24,6 +24,10 @@ test-qt5:
 	@PYTHON=$(or $(PYTHON39),python3) VENV=.venv-qt5 \
 	  REQUIREMENTS=requirements-qt5.txt XVFB=1 scripts/setup.sh
 	ANKICONNECT_TEST_QPA=xcb xvfb-run -a -s "-screen 0 1280x1024x24" .venv-qt5/bin/python -m pytest $(PYTEST_ARGS)
+
+## Schemathesis with 100 generated requests per operation (CI runs 10).
+fuzz: setup
+	ANKICONNECT_FUZZ_EXAMPLES=100 $(PY) -m pytest tests/test_openapi_fuzz.py $(PYTEST_ARGS)
 
 ## Measure speed against the anki library's own floor
 ## (BENCH_ARGS="--quick" for a short run, "--readme" to update README.md).

@@ -60,9 +60,9 @@ class SchemaBuilder:
             options = [self.of(a) for a in args]
             return options[0] if len(options) == 1 else {"anyOf": options}
         if origin is typing.Literal:
-            return {"enum": list(args)}
+            return literal_schema(list(args))
         if origin in (list, List) or hint is list:
-            return {"type": "array", "items": self.of(args[0])} if args else {"type": "array"}
+            return {"type": "array", "items": self.of(args[0]) if args else {}}
         if origin in (dict, Dict) or hint is dict:
             out: Dict[str, Any] = {"type": "object"}
             if args and args[1] is not Any:
@@ -93,6 +93,23 @@ class SchemaBuilder:
                 schema["description"] = doc["summary"]
             self.defs[name] = schema
         return {"$ref": self.ref_prefix + name}
+
+
+def literal_schema(values: list) -> Dict[str, Any]:
+    """A Literal's schema; typed, and `const` for one value, which client
+    generators handle better than a bare `enum`."""
+    kinds = {type(v) for v in values}
+    schema: Dict[str, Any] = {}
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        names = {bool: "boolean", int: "integer", float: "number", str: "string"}
+        if kind in names:
+            schema["type"] = names[kind]
+    if len(values) == 1:
+        schema["const"] = values[0]
+    else:
+        schema["enum"] = values
+    return schema
 
 
 def params_schema(spec: ActionSpec, builder: SchemaBuilder) -> Dict[str, Any]:

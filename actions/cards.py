@@ -160,12 +160,12 @@ CARD_VALUES = JsonSchema({"type": "array", "items": {"anyOf": [
 SET_CARD_RESULT = JsonSchema({"anyOf": [
     {"const": False, "description": "nothing was done: keys and newValues differ in length, "
                                     "or a protected column was named without warning_check"},
-    {"type": "array", "prefixItems": [{"const": True}], "minItems": 1, "maxItems": 1,
+    {"type": "array", "items": {"const": True}, "minItems": 1, "maxItems": 1,
      "description": "`[true]`: the columns were set"},
-    {"type": "array", "minItems": 1, "maxItems": 1, "prefixItems": [
-        {"type": "array", "minItems": 2, "maxItems": 2,
-         "prefixItems": [{"const": False}, {"type": "string", "description": "why"}]}],
-     "description": "`[[false, reason]]`: nothing was changed"},
+    {"type": "array", "minItems": 1, "maxItems": 1, "items": {
+        "type": "array", "minItems": 2, "maxItems": 2,
+        "items": {"anyOf": [{"const": False}, {"type": "string"}]}},
+     "description": "`[[false, reason]]`: nothing was changed, and why"},
 ]})
 
 

@@ -585,7 +585,10 @@ class DeckActions:
             # way (Anki cannot undo that)
             merged = deep_merge(current, config)
             merged["id"] = cid
-            self.col.decks.update_config(merged)
+            try:
+                self.col.decks.update_config(merged)
+            except Exception as e:  # Anki refuses a value of the wrong type
+                raise ActionError(f"saveDeckConfig: Anki refused the options: {e}") from None
         return True
 
     @action(write=True, idempotent=True)

@@ -28,14 +28,10 @@ REVLOG_RANGES = {"id": (1, 2 ** 63 - 1), "cid": (1, 2 ** 63 - 1), "usn": _I32, "
 REVIEWS_BY_DAY = JsonSchema({
     "type": "array",
     "items": {
-        "type": "array",
-        "prefixItems": [
-            {"type": "string", "format": "date",
-             "description": "the day, `YYYY-MM-DD`: the date it starts on"},
-            {"type": "integer", "minimum": 1, "description": "the number of reviews that day"},
-        ],
-        "minItems": 2,
-        "maxItems": 2,
+        "type": "array", "minItems": 2, "maxItems": 2,
+        "items": {"anyOf": [{"type": "string", "format": "date"}, {"type": "integer", "minimum": 1}]},
+        "description": "`[day, count]`: the day (`YYYY-MM-DD`, the date it starts on) and the "
+                       "number of reviews that day",
     },
 })
 #: what each number of a review-log entry is (cardReviews, getReviewsOfCards)
@@ -54,11 +50,10 @@ _REVLOG_MEANINGS = {
 REVLOG_ROWS = JsonSchema({
     "type": "array",
     "items": {
-        "type": "array",
-        "prefixItems": [{"type": "integer", "description": f"{column}: {_REVLOG_MEANINGS[column]}"}
-                        for column in REVLOG_COLUMNS],
-        "minItems": len(REVLOG_COLUMNS),
-        "maxItems": len(REVLOG_COLUMNS),
+        "type": "array", "items": {"type": "integer"},
+        "minItems": len(REVLOG_COLUMNS), "maxItems": len(REVLOG_COLUMNS),
+        "description": "a review-log entry's numbers, in this order: " + "; ".join(
+            f"{column}: {_REVLOG_MEANINGS[column]}" for column in REVLOG_COLUMNS),
     },
 })
 

@@ -17,6 +17,7 @@ whole test session, each started on first use.
 Tests that need their own Anki or server (other config, crash tests) start an
 AnkiProcess or HeadlessProcess themselves and stop it.
 """
+import json
 import os
 import sys
 
@@ -86,3 +87,18 @@ def web():
     server = FileServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def config(anki):
+    """Change the add-on config as Anki's config dialog does; restored after."""
+    original = anki.driver("result = mw.addonManager.getConfig(ac.module)")
+
+    def apply(**changes):
+        conf = dict(original, **changes)
+        anki.driver(f"import json\nconf = json.loads({json.dumps(json.dumps(conf))})\n"
+                    "mw.addonManager.writeConfig(ac.module, conf)\nac.apply_config(conf)")
+
+    yield apply
+    anki.driver(f"import json\nconf = json.loads({json.dumps(json.dumps(original))})\n"
+                "mw.addonManager.writeConfig(ac.module, conf)\nac.apply_config(conf)")

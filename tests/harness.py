@@ -573,6 +573,18 @@ stock = {"Basic", "Basic (and reversed card)", "Basic (optional reversed card)",
 for m in col.models.all_names_and_ids():
     if m.name not in stock:
         col.models.remove(m.id)
+# a stock note type a test changed (fields, templates, styling) is made anew
+from anki.stdmodels import get_stock_notetypes as _stock_types
+def _looks(m):
+    return (m["css"], m.get("latexPre"), [(f["name"], f["font"], f["size"], f.get("description"))
+            for f in m["flds"]], [(t["name"], t["qfmt"], t["afmt"]) for t in m["tmpls"]])
+for _name, _make in _stock_types(col)[:len(stock)]:
+    _fresh, _current = _make(col), col.models.by_name(_name)
+    if _current is None or _looks(_current) != _looks(_fresh):
+        if _current is not None:
+            col.models.remove(_current["id"])
+        _fresh["id"] = 0
+        col.models.add(_fresh)
 col.tags.clear_unused_tags()
 col.decks.select(1)
 col.db.execute("delete from revlog")

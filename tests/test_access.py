@@ -14,21 +14,6 @@ def post(api, body=VERSION, **headers):
     return status, hdrs, json.loads(data) if data else None
 
 
-@pytest.fixture
-def config(anki):
-    """Change the add-on config as Anki's config dialog does; restored after."""
-    original = anki.driver("result = mw.addonManager.getConfig(ac.module)")
-
-    def apply(**changes):
-        conf = dict(original, **changes)
-        anki.driver(f"import json\nconf = json.loads({json.dumps(json.dumps(conf))})\n"
-                    "mw.addonManager.writeConfig(ac.module, conf)\nac.apply_config(conf)")
-
-    yield apply
-    anki.driver(f"import json\nconf = json.loads({json.dumps(json.dumps(original))})\n"
-                "mw.addonManager.writeConfig(ac.module, conf)\nac.apply_config(conf)")
-
-
 def test_no_origin_is_allowed(api):
     assert post(api)[0] == 200
 

@@ -223,17 +223,55 @@ def test_the_access_rules_of_the_api_hold(api):
 NODE_CLIENT = Path(__file__).with_name("mcp_node") / "client.mjs"
 
 
-@pytest.mark.skipif(not (NODE_CLIENT.parent / "node_modules").exists() or not shutil.which("node"),
-                    reason="the TypeScript SDKs are not installed (npm install in tests/mcp_node)")
-def test_typescript_sdks(api):
-    out = subprocess.run(["node", str(NODE_CLIENT), url(api.port)], capture_output=True,
+needs_node = pytest.mark.skipif(
+    not (NODE_CLIENT.parent / "node_modules").exists() or not shutil.which("node"),
+    reason="the TypeScript SDKs are not installed (npm ci in tests/mcp_node)")
+TS_CLIENTS = ["v1", "v2 default", "v2 2026-07-28"]
+
+
+def typescript_clients(port, *args):
+    """Run the three TypeScript clients; one dict per client."""
+    out = subprocess.run(["node", str(NODE_CLIENT), url(port), *args], capture_output=True,
                          text=True, timeout=120, cwd=NODE_CLIENT.parent)
     assert out.returncode == 0, out.stderr[-3000:]
     runs = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-    assert [r["label"] for r in runs] == ["v1", "v2 default", "v2 2026-07-28"]
+    assert [r["label"] for r in runs] == TS_CLIENTS
+    return runs
+
+
+@needs_node
+def test_typescript_sdks(api):
+    runs = typescript_clients(api.port)
     assert [r["era"] for r in runs] == ["legacy", "legacy", "modern"]
     for r in runs:
         assert "findNotes" in r["tools"] and "createDeck" not in r["tools"]
         assert r["findNotesReadOnly"] is True
         assert r["decks"] == {"result": ["Default"]}
-        assert r["refusedIsError"] is True and r["unknown"] == -32602
+        assert r["notes"] == {"result": []}
+        assert r["createDeck"]["isError"] is True and "mcpAllowWrites" in r["createDeck"]["text"]
+        assert r["unknown"] == -32602
+    assert api.call("deckNames") == ["Default"]
+
+
+@needs_node
+def test_typescript_sdks_write_once_anki_allows_it(anki, api, config):
+    nid = api.call("addNote", note={"deckName": "Default", "modelName": "Basic",
+                                    "fields": {"Front": "seen by an assistant", "Back": "b"}})
+    config(mcpAllowWrites=True)
+    for r in typescript_clients(api.port, "--write", "From TS"):
+        assert "createDeck" in r["tools"] and r["createDeckReadOnly"] is False
+        assert r["notes"] == {"result": [nid]}
+        assert r["createDeck"]["isError"] is False
+        assert isinstance(r["createDeck"]["content"]["result"], int)
+    assert {f"From TS {label}" for label in TS_CLIENTS} <= set(api.call("deckNames"))
+
+
+@needs_node
+def test_typescript_sdks_are_held_to_the_access_rules(anki, api, config):
+    for r in typescript_clients(api.port, "--origin", "https://evil.example"):
+        assert "origin is not allowed" in r["connectError"] or "403" in r["connectError"], r
+    config(apiKey="an assistant's key")
+    for r in typescript_clients(api.port, "--token", "wrong"):
+        assert "unauthorized" in r["connectError"].lower() or "401" in r["connectError"], r
+    for r in typescript_clients(api.port, "--token", "an assistant's key"):
+        assert r["decks"] == {"result": ["Default"]}

@@ -15,7 +15,8 @@ from harness import ApiClient, check_reply, load_addon_package, result_validator
 #: actions whose params or result are free-form where the reference's are:
 #: JSON Schemas (apiReflect), Anki's own JSON for note types, and the
 #: params of multi's sub-actions
-FREE_FORM_RESULTS = {"apiReflect", "findModelsById", "findModelsByName", "createModel"}
+FREE_FORM_RESULTS = {"apiReflect", "findModelsById", "findModelsByName", "createModel",
+                     "multi"}  # multi: each sub-action's own result
 FREE_FORM_PARAMS = {"multi"}
 
 
