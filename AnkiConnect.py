@@ -177,7 +177,8 @@ class AnkiConnect(
             run.changed = True
             covered = {e.type for e in spec.emits}
             if covered & {"notes.added", "notes.deleted"}:
-                covered.add("notes.updated")  # (adding or deleting notes changes notes)
+                # their cards come and go with them
+                covered.update(("notes.updated", "cards.changed"))
             for kind in changed_types(step.changes):
                 if kind not in covered:
                     self.host.events.record(kind, source=run.source)
