@@ -502,6 +502,10 @@ result = True
 
 
 def test_duplicate_query_uses_the_checksum_index(api, anki):
+    # as in a real collection that Anki has analyzed (Check Database does;
+    # an earlier test may have analyzed an empty one, where a scan is cheaper)
+    api.call("addNotes", notes=[basic(f"word {i}", "b") for i in range(1000)])
+    anki.driver("mw.col.db.execute('analyze')\nresult = True")
     plan = anki.driver("""
 from importlib import import_module
 nb = import_module(type(ac.connect).__module__.rsplit(".", 1)[0] + ".actions.note_builder")
