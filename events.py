@@ -32,6 +32,9 @@ MAX_WAITERS = 200
 HEARTBEAT_SECONDS = 15.0
 #: getEvents waits at most this long
 MAX_POLL_SECONDS = 30.0
+#: a stream ends after sending this much (its reader reconnects and resumes):
+#: what a reader that stops reading can leave buffered in the server
+MAX_STREAM_BYTES = 1 << 20
 
 #: what Anki's OpChanges flags say changed, as event types
 CHANGE_TYPES = (("note", "notes.updated"), ("note_text", "notes.updated"),
@@ -158,26 +161,34 @@ def sse(event: Dict[str, Any]) -> bytes:
 
 class EventStream:
     """The body of a `GET /events` reply: each event as it comes, a
-    heartbeat comment when nothing happens.  A reader that fell so far
-    behind that the ring no longer holds what it has not read (it stopped
-    reading) gets `reset` and the stream ends: the client reconnects."""
+    heartbeat comment when nothing happens.  The stream ends after
+    MAX_STREAM_BYTES, so that a reader that stopped reading leaves no more
+    than that buffered (the server drops its connection once idle); one that
+    reads reconnects with Last-Event-ID and misses nothing.  A reader that
+    fell so far behind that the ring no longer holds what it has not read
+    gets `reset` and the stream ends too."""
 
-    def __init__(self, log: EventLog, since: int, types: Optional[Sequence[str]]) -> None:
+    def __init__(self, log: EventLog, since: int, types: Optional[Sequence[str]],
+                 max_bytes: int = MAX_STREAM_BYTES) -> None:
         self.log = log
         self.since = since
         self.types = types
+        self.max_bytes = max_bytes
         self.closed = False
 
     def __iter__(self) -> Iterator[bytes]:
         yield b"retry: 2000\n\n"
         started = False
-        while not self.closed:
+        sent = 0
+        while not self.closed and sent < self.max_bytes:
             events = self.log.wait(self.since, HEARTBEAT_SECONDS, self.types)
             if not events:
                 yield b": keep-alive\n\n"
                 continue
             for event in events:
-                yield sse(event)
+                message = sse(event)
+                sent += len(message)
+                yield message
                 if event["type"] == "reset" and started:
                     return  # it fell behind (stopped reading): it comes back and reloads
             self.since = events[-1]["id"]

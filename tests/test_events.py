@@ -3,6 +3,7 @@ real SSE client) and getEvents (long polling), against real Anki and the
 headless server."""
 import json
 import queue
+import socket
 import threading
 import time
 
@@ -40,6 +41,7 @@ class Listener:
                     if not sse.data:  # the `retry:` advice alone is no event
                         continue
                     self.events.put((sse.event, sse.id, json.loads(sse.data)))
+            self.events.put(("ended", None, None))
         except Exception as e:  # closed by the test, or refused
             self.ready.set()
             self.events.put(("closed", None, repr(e)))
@@ -155,6 +157,11 @@ def test_a_foreign_origin_is_refused(api):
         assert reply.status_code == 403
         reply = client.get(f"http://127.0.0.1:{api.port}/events?types=nope")
         assert reply.status_code == 400
+        # an allowed origin (the default list has http://localhost) gets CORS
+        with client.stream("GET", f"http://127.0.0.1:{api.port}/events",
+                           headers={"Origin": "http://localhost"}) as reply:
+            assert reply.status_code == 200
+            assert reply.headers["access-control-allow-origin"] == "http://localhost"
 
 
 def test_a_change_in_anki_itself_arrives_with_source_anki(anki, api, listener):
@@ -203,6 +210,8 @@ def test_the_key_as_bearer_or_query(tmp_path):
                 assert reply.status_code == 200
             with client.stream("GET", url, headers={"Authorization": "Bearer events key"}) as reply:
                 assert reply.status_code == 200
+            assert client.get(url, params={"key": "wrong key"}).status_code == 401
+        assert "events key" not in server.log() and "wrong key" not in server.log()
     finally:
         server.cleanup()
 
@@ -217,3 +226,37 @@ def test_idle_listeners_do_not_hold_up_requests(api):
     finally:
         for each in listeners:
             each.close()
+
+
+def test_a_listener_that_stops_reading_is_dropped(anki, api, listener):
+    stuck = socket.create_connection(("127.0.0.1", api.port))
+    stuck.sendall(f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{api.port}\r\n\r\n".encode())
+    assert stuck.recv(4096).startswith(b"HTTP/1.1 200")
+    reading = listener()
+    try:
+        ids = api.call("addNotes", notes=[note(f"bulk {i}") for i in range(5000)])
+        for i in range(16):  # each event names 5000 notes: more than 1 MB in all
+            api.call("addTags", notes=ids, tags=f"tag{i}")
+        got = [reading.get(timeout=10) for _ in range(2)]
+        while got[-1][0] != "ended":
+            got.append(reading.get(timeout=10))
+        last_id = [e for e in got if e[1]][-1][1]
+        updates = [e for e in got if e[0] == "notes.updated"]
+        assert len(updates) < 16
+        # the one that reads resumes where it was, and misses nothing
+        again = listener(headers={"Last-Event-ID": last_id})
+        while len(updates) < 16:
+            event = again.get(timeout=10)
+            if event[0] == "notes.updated":
+                updates.append(event)
+        assert all(e[2]["ids"] == ids for e in updates)
+        assert len({e[2]["id"] for e in updates}) == 16
+        assert api.call("version") == 6
+        # the stream not read ended too: it left about 1 MB buffered, no more
+        stuck.settimeout(10)
+        buffered = b""
+        while not buffered.endswith(b"\r\n0\r\n\r\n"):
+            buffered += stuck.recv(1 << 16)
+        assert 1 << 20 < len(buffered) < 1.3 * (1 << 20)
+    finally:
+        stuck.close()
