@@ -11,6 +11,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
+from anki_helpers import gui  # noqa: F401 (fixture)
 from harness import HeadlessProcess
 
 
@@ -186,15 +187,13 @@ remove_notes(parent=mw, note_ids=[{nid}]).run_in_background()
     assert cid  # (the card went with its note)
 
 
-def test_an_answer_in_the_reviewer_arrives_as_cards_changed(anki, api, listener):
+def test_an_answer_in_the_reviewer_arrives_as_cards_changed(anki, gui, listener):
+    api = gui
     nid = api.call("addNote", note=note("review me"))
     [cid] = api.call("findCards", query=f"nid:{nid}")
+    assert api.call("guiDeckReview", name="Default") and api.call("guiShowAnswer")
     events = listener()
-    anki.driver(f"""
-from aqt import gui_hooks
-card = mw.col.get_card({cid})
-gui_hooks.reviewer_did_answer_card(mw.reviewer, card, 3)
-""")
+    anki.driver("mw.reviewer._answerCard(3)")  # the user presses Good
     event, _, data = events.get(type="cards.changed")
     assert data["ids"] == [cid] and data["reason"] == "reviewed" and data["ease"] == 3
     assert data["source"] == {"kind": "anki"}
