@@ -588,6 +588,9 @@ class Bench:
             # the server notices a listener gone when writing heartbeats to it
             self.anki.wait_for("result = ac.connect.host.events.waiting == 0", timeout=60,
                                interval=0.5)
+        # the bench's own connection sat idle meanwhile: the server may have closed it
+        self.client.close()
+        self.client = Client(self.anki.port)
         for a in actions:
             self.add(Row(f"`{a}` p50 with 100 idle `/events` listeners (floor: none)",
                          statistics.median(idle[a]), statistics.median(alone[a]), "ms",
