@@ -143,7 +143,18 @@ class AnkiHost(Host):
             raise ActionError(
                 f"{action} needs an open profile, but Anki is showing its profile manager"
             )
+        self._announce_pending_changes()
         return self.mw
+
+    def _announce_pending_changes(self) -> None:
+        """Before a graphical action: let Anki's windows catch up with the
+        writes gathered so far now, not a moment after the action (a late
+        redraw would undo what it shows, e.g. turn the reviewer's answer back
+        to the question)."""
+        if self._gui_changes is not None and threading.current_thread() is threading.main_thread():
+            if self._gui_timer is not None:
+                self._gui_timer.stop()
+            self._announce_changes()
 
     def after_write(self, changes: Any) -> None:
         """Refresh Anki's windows after a write, as Anki's own operations do.

@@ -193,8 +193,10 @@ def test_an_answer_in_the_reviewer_arrives_as_cards_changed(anki, gui, listener)
     [cid] = api.call("findCards", query=f"nid:{nid}")
     assert api.call("guiDeckReview", name="Default") and api.call("guiShowAnswer")
     events = listener()
-    anki.driver("mw.reviewer._answerCard(3)")  # the user presses Good
-    event, _, data = events.get(type="cards.changed")
+    assert anki.driver("result = [mw.state, mw.reviewer.state]") == ["review", "answer"]
+    # the user presses Good
+    assert anki.driver("mw.reviewer._answerCard(3)\nresult = mw.reviewer.state") != "answer"
+    event, _, data = events.get(timeout=15, type="cards.changed")
     assert data["ids"] == [cid] and data["reason"] == "reviewed" and data["ease"] == 3
     assert data["source"] == {"kind": "anki"}
 

@@ -5,6 +5,8 @@ browser's search, order and selection, the main window's state, the
 reviewer's card and side, the review log.  The `gui` fixture closes every
 window a test opened.
 """
+import time
+
 import pytest
 
 from anki_helpers import add_note, card_ids, gui  # noqa: F401 (fixture)
@@ -335,3 +337,12 @@ time.sleep(0.5)  # the request arrives while Anki's task is still queued
 from aqt.qt import QDialog
 result = any(isinstance(w, QDialog) and w.isVisible() for w in mw.app.topLevelWidgets())
 """)  # the dialog is still open
+
+
+def test_the_answer_stays_shown_right_after_an_api_write(gui, anki):
+    gui.call("addNote", note={"deckName": "Default", "modelName": "Basic",
+                              "fields": {"Front": "q", "Back": "a"}})
+    assert gui.call("guiDeckReview", name="Default") is True
+    assert gui.call("guiShowAnswer") is True
+    time.sleep(0.5)  # longer than Anki's windows wait to redraw after writes
+    assert anki.driver("result = [mw.state, mw.reviewer.state]") == ["review", "answer"]
