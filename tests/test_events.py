@@ -96,6 +96,11 @@ def test_each_kind_of_api_change(api, listener):
     seen = [events.get()[2]]
     while seen[-1]["type"] != "notes.deleted":
         seen.append(events.get()[2])
+    # Anki may react to a change with an operation of its own (its windows
+    # redrawing): those come as source `anki`, by kind only, without ids
+    ours = [e for e in seen if e["source"]["kind"] == "api"]
+    assert all(not e["ids"] and not e.get("names") for e in seen if e not in ours)
+    seen = ours
     kinds = [(e["type"], e.get("reason")) for e in seen]
     assert kinds[:2] == [("notes.added", None), ("notes.updated", None)]
     assert ("cards.changed", "suspended") in kinds and ("cards.changed", "moved") in kinds
@@ -105,7 +110,7 @@ def test_each_kind_of_api_change(api, listener):
     assert by_type["media.added"]["names"] == ["_live.txt"]
     assert by_type["media.deleted"]["names"] == ["_live.txt"]
     assert by_type["notes.deleted"]["ids"] == [nid]
-    assert all(e["source"]["kind"] == "api" for e in seen)
+    assert all(e["source"] == {"kind": "api", "action": e["source"]["action"]} for e in seen)
 
 
 def test_types_filter(api, listener):
@@ -113,6 +118,8 @@ def test_types_filter(api, listener):
     nid = api.call("addNote", note=note("filtered"))
     api.call("suspend", cards=api.call("findCards", query=f"nid:{nid}"))
     event, _, data = events.get()
+    while data["source"]["kind"] != "api":  # (Anki's own reactions, by kind only)
+        event, _, data = events.get()
     assert event == "cards.changed" and data["reason"] == "suspended"
 
 
