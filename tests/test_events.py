@@ -140,8 +140,13 @@ def test_resuming_with_last_event_id_replays_what_was_missed(api, listener):
 def test_get_events_long_polling(api):
     last = api.call("getEvents", since=0, timeout=0)
     since = last[-1]["id"] if last else 0
-    started = time.monotonic()
-    assert api.call("getEvents", since=since, timeout=1) == []
+    for _ in range(10):  # until Anki's own reactions to earlier writes are over
+        started = time.monotonic()
+        more = api.call("getEvents", since=since, timeout=1)
+        if not more:
+            break
+        since = more[-1]["id"]
+    assert more == []
     assert 0.9 < time.monotonic() - started < 5
     results = []
     poller = threading.Thread(target=lambda: results.append(
@@ -204,6 +209,8 @@ def test_an_answer_in_the_reviewer_arrives_as_cards_changed(anki, gui, listener)
     # the user presses Good
     assert anki.driver("mw.reviewer._answerCard(3)\nresult = mw.reviewer.state") != "answer"
     event, _, data = events.get(timeout=15, type="cards.changed")
+    while not data["ids"]:  # (Anki's own reactions to earlier writes, by kind only)
+        event, _, data = events.get(timeout=15, type="cards.changed")
     assert data["ids"] == [cid] and data["reason"] == "reviewed" and data["ease"] == 3
     assert data["source"] == {"kind": "anki"}
 
@@ -249,13 +256,13 @@ def test_a_listener_that_stops_reading_is_dropped(anki, api, listener):
         while got[-1][0] != "ended":
             got.append(reading.get(timeout=10))
         last_id = [e for e in got if e[1]][-1][1]
-        updates = [e for e in got if e[0] == "notes.updated"]
+        updates = [e for e in got if e[0] == "notes.updated" and e[2]["ids"]]
         assert len(updates) < 16
         # the one that reads resumes where it was, and misses nothing
         again = listener(headers={"Last-Event-ID": last_id})
         while len(updates) < 16:
             event = again.get(timeout=10)
-            if event[0] == "notes.updated":
+            if event[0] == "notes.updated" and event[2]["ids"]:
                 updates.append(event)
         assert all(e[2]["ids"] == ids for e in updates)
         assert len({e[2]["id"] for e in updates}) == 16
