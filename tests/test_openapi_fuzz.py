@@ -19,8 +19,9 @@ from harness import AnkiProcess, HeadlessProcess
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 EXAMPLES = os.environ.get("ANKICONNECT_FUZZ_EXAMPLES", "10")
 #: actions that would reach outside the server's own collection with
-#: generated values (files anywhere on this machine, URLs, a sync server)
-NOT_FUZZED = ("exportPackage", "importPackage", "storeMediaFile", "sync")
+#: generated values (files anywhere on this machine, URLs, a sync server),
+#: and getEvents, which waits up to its `timeout` (30 s) by design
+NOT_FUZZED = ("exportPackage", "importPackage", "storeMediaFile", "sync", "getEvents")
 #: in Anki desktop, also the graphical actions, switching profiles, and
 #: `multi` (its sub-actions could name any of these)
 NOT_FUZZED_IN_ANKI = NOT_FUZZED + ("loadProfile", "multi")
