@@ -153,6 +153,14 @@ def parse_types(text: Optional[str]) -> Optional[Tuple[str, ...]]:
     return names or None
 
 
+def unknown_types_problem(types: Optional[Sequence[str]]) -> Optional[str]:
+    """What is wrong with `types` (names no event type), or None."""
+    unknown = [t for t in types or () if t not in TYPES]
+    if not unknown:
+        return None
+    return f"unknown event types: {', '.join(unknown)} (known: {', '.join(TYPES)})"
+
+
 def sse(event: Dict[str, Any]) -> bytes:
     """One Server-Sent Events message."""
     return (f"id: {event['id']}\nevent: {event['type']}\n"
@@ -234,10 +242,10 @@ class EventsSurface:
             return self._failure(start_response, caller, "400 Bad Request", "invalid_request",
                                  "since (or Last-Event-ID) must be an event id")
         types = parse_types((query.get("types") or [""])[0])
-        unknown = [t for t in types or () if t not in TYPES]
-        if unknown:
+        problem = unknown_types_problem(types)
+        if problem:
             return self._failure(start_response, caller, "400 Bad Request", "invalid_request",
-                                 f"unknown event types: {', '.join(unknown)} (known: {', '.join(TYPES)})")
+                                 problem)
         if log.waiting >= MAX_WAITERS:
             return self._failure(start_response, caller, "503 Service Unavailable", "unavailable",
                                  f"{MAX_WAITERS} readers are listening already")
@@ -258,4 +266,4 @@ class EventsSurface:
 
 
 __all__ = ["EventLog", "EventStream", "EventsSurface", "TYPES", "changed_types", "parse_types",
-           "sse", "TooManyReaders", "MAX_POLL_SECONDS"]
+           "sse", "TooManyReaders", "MAX_POLL_SECONDS", "unknown_types_problem"]

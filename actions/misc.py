@@ -236,12 +236,11 @@ class MiscActions:
 
         Example: {"since": 41, "timeout": 10} -> [{"id": 42, "type": "notes.added", "ids": [1496198395707], "source": {"kind": "api", "action": "addNote"}, "time": 1764773102.25}]
         """
-        from ..events import MAX_POLL_SECONDS, TYPES, TooManyReaders
+        from ..events import MAX_POLL_SECONDS, TooManyReaders, unknown_types_problem
 
-        unknown = [t for t in types or () if t not in TYPES]
-        if unknown:
-            raise ActionError(f"getEvents: unknown event types: {', '.join(unknown)} "
-                              f"(known: {', '.join(TYPES)})", "invalid_params", param="types")
+        problem = unknown_types_problem(types)
+        if problem:
+            raise ActionError(f"getEvents: {problem}", "invalid_params", param="types")
         log = self.host.events
 
         def wait() -> Any:

@@ -98,8 +98,8 @@ def render(actions: dict) -> str:
                     meaning = spec.param_docs.get(p.name, "").replace("|", "\\|")
                     out.append(f"| `{p.name}` | {typed(properties[p.name])} | {default} | {meaning} |")
                 out.append("")
-            out += [f"Returns `{schema_text(result_schema(spec, builder))}`"
-                    + shapes_named(result_schema(spec, builder), link), ""]
+            result = result_schema(spec, builder)
+            out += [f"Returns `{schema_text(result)}`" + shapes_named(result, link), ""]
             for params, result in spec.examples:
                 request = {"action": spec.name, "version": 6}
                 if params:
