@@ -41,9 +41,11 @@ def answer_card(col: Any, card: Any, ease: int, millis: int) -> None:
 def next_review_labels(col: Any, card_id: int) -> List[str]:
     """The answer buttons' intervals of a card (e.g. ["<1m", "<10m", "1d", "4d"]),
     as Anki's reviewer shows them, without Unicode isolation marks."""
+    # Anki has no public call for a card's scheduling states; describing
+    # them is public on the v3 scheduler (2.1.66 may still run v2)
+    describe = getattr(col.sched, "describe_next_states", col._backend.describe_next_states)
     try:
-        states = col._backend.get_scheduling_states(card_id)
-        labels = col._backend.describe_next_states(states)
+        labels = describe(col._backend.get_scheduling_states(card_id))
     except Exception:  # e.g. a card the state machine cannot describe
         return []
     return [label.replace("\u2068", "").replace("\u2069", "") for label in labels]
@@ -173,7 +175,9 @@ def add_each(col: Any, requests: Iterable[Tuple[Any, int]],
 
 def strip_html_media(col: Any, text: str) -> str:
     """Anki's own HTML stripping that keeps media file names (as used for
-    the first-field checksum and duplicate checks)."""
+    the first-field checksum and duplicate checks).  anki.utils has it too,
+    but only once a language is set up for the process, which the headless
+    server does not do."""
     from anki.collection import StripHtmlMode
 
     return col._backend.strip_html(text=text, mode=StripHtmlMode.PRESERVE_MEDIA_FILENAMES)

@@ -8,8 +8,7 @@ import re
 from typing import Annotated, Any, Dict, List, Optional, TypedDict, Union
 
 from anki.consts import MODEL_CLOZE
-from anki.stdmodels import StockNotetypeKind
-from anki.utils import from_json_bytes
+from anki.stdmodels import get_stock_notetypes
 
 from ..util import ActionError, action, open_shape
 
@@ -771,9 +770,13 @@ class ModelActions:
 
 
 def _stock_notetype(col: Any, cloze: bool) -> Dict[str, Any]:
-    """A new, empty note type dict with Anki's stock settings and CSS."""
-    kind = StockNotetypeKind.KIND_CLOZE if cloze else StockNotetypeKind.KIND_BASIC
-    notetype = from_json_bytes(col._backend.get_stock_notetype_legacy(kind))
+    """A new, empty note type dict with Anki's stock settings and CSS (the
+    stock Cloze's for a cloze note type)."""
+    if cloze:  # the stock note types come before any an add-on registers
+        stock = (make(col) for _, make in get_stock_notetypes(col))
+        notetype = next(nt for nt in stock if nt["type"] == MODEL_CLOZE)
+    else:
+        notetype = col.models.new("")
     notetype["flds"] = []
     notetype["tmpls"] = []
     notetype["id"] = 0
