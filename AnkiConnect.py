@@ -27,7 +27,7 @@ from .actions.models import ModelActions
 from .actions.notes import NoteActions
 from .actions.packages import PackageActions
 from .actions.stats import StatsActions
-from .events import changed_types
+from .events import api_source, changed_types
 from .util import (
     ActionError,
     ActionSpec,
@@ -276,7 +276,7 @@ class _Run:
 
     @property
     def source(self) -> Dict[str, Any]:
-        return {"kind": "api", "action": self.spec.name}
+        return api_source(self.spec.name)
 
 
 def _ids_at(value: Any, path: str) -> List[Any]:

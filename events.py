@@ -43,6 +43,11 @@ CHANGE_TYPES = (("note", "notes.updated"), ("note_text", "notes.updated"),
                 ("tag", "tags.changed"))
 
 
+def api_source(action: str) -> Dict[str, Any]:
+    """The source of a change made through the API by `action`."""
+    return {"kind": "api", "action": action}
+
+
 def changed_types(changes: Any) -> List[str]:
     """The event types an OpChanges says changed (every kind, for None:
     a change Anki cannot describe)."""

@@ -159,15 +159,18 @@ class ReviewGui:
 
         def answered(*_: Any) -> None:
             fired.append(True)
+            self.host.answering = None
             gui_hooks.reviewer_did_answer_card.remove(answered)
             # resolved once Anki has also shown what comes next
             mw.taskman.run_on_main(lambda: resolve(done, True))
 
         gui_hooks.reviewer_did_answer_card.append(answered)
+        self.host.answering = (reviewer.card.id, "guiAnswerCard")
         reviewer._answerCard(ease)
         if not fired and reviewer.state != "transition":
             # Anki (or another add-on) declined to answer
             gui_hooks.reviewer_did_answer_card.remove(answered)
+            self.host.answering = None
             return False
         return wait_for(done, "guiAnswerCard")
 

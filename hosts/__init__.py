@@ -15,7 +15,7 @@ import abc
 import logging
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 from .. import compat
 from ..util import GuiUnavailable
@@ -102,6 +102,9 @@ class Host(abc.ABC):
     #: how many parts of API write actions run now (Anki's own hooks fire
     #: inside them too: what they report is the API's, already recorded)
     api_steps = 0
+    #: (card id, action): the card an API action answers in Anki's reviewer
+    #: (Anki records the answer later, through its own hooks)
+    answering: Optional[Tuple[int, str]] = None
 
     @contextmanager
     def api_step(self, name: str) -> Iterator["StepChanges"]:

@@ -25,7 +25,7 @@ from aqt.qt import QMessageBox, QObject, Qt, QTimer, pyqtSignal
 
 from ..settings import effective_config
 from ..util import ActionError, Offload, wait_for
-from ..events import changed_types
+from ..events import api_source, changed_types
 from . import CallResult, Host, merge_changes
 
 #: How long loadProfile and sync wait for Anki to finish, in seconds.
@@ -221,7 +221,9 @@ class AnkiHost(Host):
                 self.events.record("notes.added", [note.id])
 
         def answered(reviewer: Any, card: Any, ease: int) -> None:
-            self.events.record("cards.changed", [card.id], reason="reviewed", ease=ease)
+            by_api = self.answering
+            source = api_source(by_api[1]) if by_api and by_api[0] == card.id else None
+            self.events.record("cards.changed", [card.id], source, reason="reviewed", ease=ease)
 
         gui_hooks.operation_did_execute.append(operation)
         hooks.notes_will_be_deleted.append(deleted)

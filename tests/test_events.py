@@ -215,6 +215,22 @@ def test_an_answer_in_the_reviewer_arrives_as_cards_changed(anki, gui, listener)
     assert data["source"] == {"kind": "anki"}
 
 
+def test_an_answer_through_guiAnswerCard_arrives_with_source_api(anki, gui, listener):
+    api = gui
+    nid = api.call("addNote", note=note("answer me"))
+    [cid] = api.call("findCards", query=f"nid:{nid}")
+    assert api.call("guiDeckReview", name="Default") and api.call("guiShowAnswer")
+    assert api.call("guiCurrentCard")["cardId"] == cid
+    events = listener()
+    assert api.call("guiAnswerCard", ease=3) is True
+    event, _, data = events.get(timeout=15, type="cards.changed")
+    while not data["ids"]:  # (Anki's own reactions to earlier writes, by kind only)
+        event, _, data = events.get(timeout=15, type="cards.changed")
+    assert data["ids"] == [cid] and data["reason"] == "reviewed" and data["ease"] == 3
+    assert data["source"] == {"kind": "api", "action": "guiAnswerCard"}
+    assert not anki.driver("result = bool(ac.connect.host.answering)")
+
+
 def test_the_key_as_bearer_or_query(tmp_path):
     server = HeadlessProcess(env={"ANKICONNECT_API_KEY": "events key"}).start()
     try:
