@@ -153,44 +153,29 @@ waitForAudio: auto advance waits for the audio to finish.
 """
 
 
-class _DeckOptionsGroupRequired(TypedDict):
-    id: int
-    name: str
-    dyn: Literal[False]
-    mod: int
-    usn: int
-    maxTaken: int
-    autoplay: bool
-    timer: int
-    replayq: bool
-    new: NewCardOptions
-    rev: ReviewOptions
-    lapse: LapseOptions
-    newPerDayMinimum: int
-    newGatherPriority: int
-    newSortOrder: int
-    reviewOrder: int
-    newMix: int
-    interdayLearningMix: int
-    buryInterdayLearning: bool
+#: the keys every options group has, besides id, name and dyn
+_GROUP_KEYS = {
+    "mod": int, "usn": int, "maxTaken": int, "autoplay": bool, "timer": int, "replayq": bool,
+    "new": NewCardOptions, "rev": ReviewOptions, "lapse": LapseOptions,
+    "newPerDayMinimum": int, "newGatherPriority": int, "newSortOrder": int,
+    "reviewOrder": int, "newMix": int, "interdayLearningMix": int, "buryInterdayLearning": bool,
+}
+#: the keys newer Ankis add (none in 2.1.66)
+_NEWER_GROUP_KEYS = {
+    "desiredRetention": float, "fsrsWeights": List[float], "fsrsParams5": List[float],
+    "fsrsParams6": List[float], "sm2Retention": float, "weightSearch": str,
+    "ignoreRevlogsBeforeDate": str, "easyDaysPercentages": List[float],
+    "stopTimerOnAnswer": bool, "secondsToShowQuestion": float, "secondsToShowAnswer": float,
+    "questionAction": int, "answerAction": int, "waitForAudio": bool,
+}
+_DeckOptionsGroupRequired = TypedDict(  # type: ignore[misc]
+    "_DeckOptionsGroupRequired", {"id": int, "name": str, "dyn": Literal[False], **_GROUP_KEYS})
+_NewerGroupKeys = TypedDict("_NewerGroupKeys", _NEWER_GROUP_KEYS, total=False)  # type: ignore[misc]
 
 
 @open_shape
-class DeckOptionsGroup(_DeckOptionsGroupRequired, total=False):
-    desiredRetention: float
-    fsrsWeights: List[float]
-    fsrsParams5: List[float]
-    fsrsParams6: List[float]
-    sm2Retention: float
-    weightSearch: str
-    ignoreRevlogsBeforeDate: str
-    easyDaysPercentages: List[float]
-    stopTimerOnAnswer: bool
-    secondsToShowQuestion: float
-    secondsToShowAnswer: float
-    questionAction: int
-    answerAction: int
-    waitForAudio: bool
+class DeckOptionsGroup(_DeckOptionsGroupRequired, _NewerGroupKeys):
+    pass
 
 
 DeckOptionsGroup.__doc__ = (
@@ -202,40 +187,14 @@ class _DeckOptionsChangesRequired(TypedDict):
     id: Union[int, str]
 
 
+_ChangeableGroupKeys = TypedDict(  # type: ignore[misc]
+    "_ChangeableGroupKeys",
+    {"name": str, "dyn": bool, **_GROUP_KEYS, **_NEWER_GROUP_KEYS}, total=False)
+
+
 @open_shape
-class DeckOptionsChanges(_DeckOptionsChangesRequired, total=False):
-    name: str
-    dyn: bool
-    mod: int
-    usn: int
-    maxTaken: int
-    autoplay: bool
-    timer: int
-    replayq: bool
-    new: NewCardOptions
-    rev: ReviewOptions
-    lapse: LapseOptions
-    newPerDayMinimum: int
-    newGatherPriority: int
-    newSortOrder: int
-    reviewOrder: int
-    newMix: int
-    interdayLearningMix: int
-    buryInterdayLearning: bool
-    desiredRetention: float
-    fsrsWeights: List[float]
-    fsrsParams5: List[float]
-    fsrsParams6: List[float]
-    sm2Retention: float
-    weightSearch: str
-    ignoreRevlogsBeforeDate: str
-    easyDaysPercentages: List[float]
-    stopTimerOnAnswer: bool
-    secondsToShowQuestion: float
-    secondsToShowAnswer: float
-    questionAction: int
-    answerAction: int
-    waitForAudio: bool
+class DeckOptionsChanges(_DeckOptionsChangesRequired, _ChangeableGroupKeys):
+    pass
 
 
 DeckOptionsChanges.__doc__ = (
