@@ -102,8 +102,10 @@ def operation(spec: ActionSpec, builder: SchemaBuilder) -> Dict[str, Any]:
                     "required": ["result", "error"],
                 }}},
             },
+            **plain_failures(),
             **{status: failure(meaning) for status, meaning in (
-                ("400", "Wrong params, or the action could not do what was asked."),
+                ("400", "Wrong params, or the action could not do what was asked; in "
+                        "plain text, a malformed HTTP request (see POST /)."),
                 ("401", "The API key is missing or wrong."),
                 ("403", "This web origin (or Host) may not use the API."),
                 ("404", "There is no such action."),
@@ -111,12 +113,27 @@ def operation(spec: ActionSpec, builder: SchemaBuilder) -> Dict[str, Any]:
                 ("503", "No collection is open now."))},
         },
     }
+    op["responses"]["400"]["content"].update(PLAIN_TEXT)
     if description:
         op["description"] = description
     examples = {f"example{i + 1}": {"value": params} for i, (params, _) in enumerate(spec.examples)}
     if examples:
         op["requestBody"]["content"]["application/json"]["examples"] = examples
     return op
+
+
+#: what the HTTP server itself answers, in plain text, to a request no action sees
+HTTP_FAILURES = {
+    "400": "The HTTP request is malformed (an invalid header, say).",
+    "413": "The body is larger than the config's webMaxRequestBytes.",
+    "431": "The request's headers are too large.",
+}
+PLAIN_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+
+
+def plain_failures() -> Dict[str, Any]:
+    return {status: {"description": meaning, "content": dict(PLAIN_TEXT)}
+            for status, meaning in HTTP_FAILURES.items()}
 
 
 def failure(meaning: str) -> Dict[str, Any]:
@@ -147,9 +164,9 @@ def legacy_path() -> Dict[str, Any]:
         "responses": {
             "200": {"description": "The reply; an empty body gets the banner "
                                    "`AnkiConnect v.6` as text.",
-                    "content": {"application/json": {"schema": {}},
-                                "text/plain": {"schema": {"type": "string"}}}},
+                    "content": {"application/json": {"schema": {}}, **PLAIN_TEXT}},
             "403": {"description": "This web origin (or Host) may not use the API."},
+            **plain_failures(),
         },
     }}
 
