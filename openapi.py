@@ -91,7 +91,7 @@ def operation(spec: ActionSpec, builder: SchemaBuilder) -> Dict[str, Any]:
             "required": not spec.params or any(p.required for p in spec.params.values()),
             "content": {"application/json": {"schema": params_schema(spec, builder)}},
         },
-        "responses": {
+        "responses": with_http_failures({
             "200": {
                 "description": "The action's result.",
                 "content": {"application/json": {"schema": {
@@ -102,7 +102,6 @@ def operation(spec: ActionSpec, builder: SchemaBuilder) -> Dict[str, Any]:
                     "required": ["result", "error"],
                 }}},
             },
-            **plain_failures(),
             **{status: failure(meaning) for status, meaning in (
                 ("400", "Wrong params, or the action could not do what was asked; in "
                         "plain text, a malformed HTTP request (see POST /)."),
@@ -111,9 +110,8 @@ def operation(spec: ActionSpec, builder: SchemaBuilder) -> Dict[str, Any]:
                 ("404", "There is no such action."),
                 ("500", "An unforeseen failure."),
                 ("503", "No collection is open now."))},
-        },
+        }),
     }
-    op["responses"]["400"]["content"].update(PLAIN_TEXT)
     if description:
         op["description"] = description
     examples = {f"example{i + 1}": {"value": params} for i, (params, _) in enumerate(spec.examples)}
@@ -131,9 +129,14 @@ HTTP_FAILURES = {
 PLAIN_TEXT = {"text/plain": {"schema": {"type": "string"}}}
 
 
-def plain_failures() -> Dict[str, Any]:
-    return {status: {"description": meaning, "content": dict(PLAIN_TEXT)}
-            for status, meaning in HTTP_FAILURES.items()}
+def with_http_failures(responses: Dict[str, Any]) -> Dict[str, Any]:
+    """`responses`, with the HTTP server's own plain-text answers added."""
+    for status, meaning in HTTP_FAILURES.items():
+        if status in responses:
+            responses[status]["content"].update(PLAIN_TEXT)
+        else:
+            responses[status] = {"description": meaning, "content": dict(PLAIN_TEXT)}
+    return responses
 
 
 def failure(meaning: str) -> Dict[str, Any]:
@@ -161,13 +164,12 @@ def legacy_path() -> Dict[str, Any]:
         "tags": ["Miscellaneous"],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": request}}},
-        "responses": {
+        "responses": with_http_failures({
             "200": {"description": "The reply; an empty body gets the banner "
                                    "`AnkiConnect v.6` as text.",
                     "content": {"application/json": {"schema": {}}, **PLAIN_TEXT}},
             "403": {"description": "This web origin (or Host) may not use the API."},
-            **plain_failures(),
-        },
+        }),
     }}
 
 
